@@ -1,0 +1,1 @@
+"""The protection list: rights holders, works, reference assets, batches and licences."""

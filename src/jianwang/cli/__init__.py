@@ -1,0 +1,1 @@
+"""The ``jianwang`` command line: thin commands that parse, call a service and print."""

@@ -1,0 +1,92 @@
+"""``jianwang demo``: the whole flow on local sandbox sites, in one command."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from jianwang.cli.context import app_context
+from jianwang.cli.output import console, print_table
+from jianwang.pipeline.demo import DemoResult, run_demo
+
+
+def demo(
+    ctx: typer.Context,
+    keep_serving: Annotated[
+        bool, typer.Option("--keep-serving", help="Leave the sandbox sites up after the demo.")
+    ] = False,
+) -> None:
+    """Build a protection list, crawl sandbox pirate sites, detect, settle, open a case, notify."""
+    app_ctx = app_context(ctx)
+    err = Console(stderr=True)
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        err.print(f"[dim]{time.monotonic() - started:6.1f}s[/dim] {message}")
+
+    result = run_demo(app_ctx.settings, keep_serving=keep_serving, progress=progress)
+    print_summary(result, elapsed=time.monotonic() - started)
+    if result.server is not None:
+        typer.echo("sandbox sites stay up; press Ctrl-C to stop")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            typer.echo("stopping")
+        finally:
+            result.server.stop()
+    if not result.all_ok:
+        raise typer.Exit(1)
+
+
+def print_summary(result: DemoResult, *, elapsed: float) -> None:
+    """What the demo found, set against what it planted, and where the data lives."""
+    out = console()
+    summary = result.summary
+    assert summary is not None
+    out.print(f"\n[bold]Jianwang demo[/bold] finished in {elapsed:.0f} s")
+    out.print(
+        f"protection list: {summary.works} works, {summary.assets} reference assets; "
+        f"{summary.sites} sites; {summary.captures} captures"
+    )
+    print_table(
+        "Detections by work and site (captures)",
+        ["work", "site", "statuses"],
+        [
+            (d.work, d.site, ", ".join(f"{k} {v}" for k, v in sorted(d.statuses.items())))
+            for d in summary.detections
+        ],
+    )
+    print_table(
+        "Cases",
+        ["number", "site", "state", "detections"],
+        [(c.number, c.site, c.state, c.detections) for c in summary.cases],
+    )
+    print_table(
+        "Notices",
+        ["id", "kind", "site", "status", "URLs", "deadline"],
+        [(n.id, n.kind, n.site, n.status, n.urls, n.deadline) for n in summary.notices],
+    )
+    print_table(
+        "Planted copies against what was found",
+        ["site", "item", "expected", "found", "status", "ok"],
+        [
+            (
+                c.planted.site,
+                c.planted.title,
+                c.planted.expected_work or "(nothing)",
+                ", ".join(c.found_works) or "(nothing)",
+                ", ".join(c.statuses) or "-",
+                "yes" if c.ok else "NO",
+            )
+            for c in result.checks
+        ],
+    )
+    good = sum(c.ok for c in result.checks)
+    out.print(f"{good}/{len(result.checks)} planted items identified as expected")
+    out.print(f"data: {result.data_dir} (database {result.database_url})")
+    for name, url in result.sites.items():
+        out.print(f"  {name:18s} {url}/")

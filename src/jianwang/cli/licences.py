@@ -1,0 +1,89 @@
+"""``jianwang licences``: which site may carry which work, where and until when."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+from jianwang.catalog import service
+from jianwang.cli.context import app_context
+from jianwang.cli.output import print_table, to_json
+from jianwang.cli.works import _parse_date
+from jianwang.db.models import Licence, Site
+
+app = typer.Typer(
+    help="Record licences: a match on a licensed site is not an infringement.", no_args_is_help=True
+)
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    work: Annotated[str, typer.Option("--work", help="Work id or exact title.")],
+    site: Annotated[str, typer.Option("--site", help="Licensed site: id, name or domain.")],
+    start: Annotated[
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD [today].")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--until", help="Last day, YYYY-MM-DD [open].")] = None,
+    territory: Annotated[str, typer.Option("--territory", help="Region code, * for all.")] = "*",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Record that a site may carry a work."""
+    starts_on = _parse_date(start, "--from") if start else date.today()
+    ends_on = _parse_date(end, "--until") if end else None
+    with app_context(ctx).transaction() as session:
+        licence = service.add_licence(
+            session,
+            work=work,
+            site=site,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            territory=territory,
+        )
+        result = {
+            "id": licence.id,
+            "work_id": licence.work_id,
+            "site_id": licence.site_id,
+            "territory": licence.territory,
+            "from": starts_on,
+            "until": ends_on,
+        }
+    if as_json:
+        typer.echo(to_json(result))
+    else:
+        typer.echo(f"licence {result['id']} recorded")
+
+
+@app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List licences."""
+    with app_context(ctx).transaction() as session:
+        rows = [
+            {
+                "id": lic.id,
+                "work": lic.work.title,
+                "site": site_name,
+                "territory": lic.territory,
+                "from": lic.starts_on,
+                "until": lic.ends_on,
+            }
+            for lic, site_name in session.execute(
+                select(Licence, Site.name)
+                .join(Site, Licence.site_id == Site.id)
+                .order_by(Licence.id)
+            ).all()
+        ]
+    if as_json:
+        typer.echo(to_json(rows))
+        return
+    print_table(
+        "Licences",
+        ["id", "work", "site", "territory", "from", "until"],
+        [tuple(r.values()) for r in rows],
+    )

@@ -1,0 +1,139 @@
+"""The root of the ``jianwang`` command: global options, logging, and error handling.
+
+A ``UserError`` becomes one line on standard error and its exit code; anything else is a bug and
+keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from pydantic import ValidationError
+from rich.logging import RichHandler
+
+from jianwang import __version__
+from jianwang.cli import (
+    batches,
+    db,
+    demo,
+    detections,
+    identify,
+    licences,
+    monitor,
+    sandbox,
+    sites,
+    works,
+)
+from jianwang.cli.context import AppContext
+from jianwang.config import DEFAULT_DATA_DIR, Settings
+from jianwang.errors import UserError
+
+log = logging.getLogger("jianwang")
+
+app = typer.Typer(
+    name="jianwang",
+    help="Find unlicensed copies of protected works on streaming and download sites, "
+    "and carry each finding through to enforcement.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(works.app, name="works")
+app.add_typer(licences.app, name="licences")
+app.add_typer(batches.app, name="batches")
+app.add_typer(sites.app, name="sites")
+app.add_typer(monitor.app, name="monitor")
+app.add_typer(detections.app, name="detections")
+app.add_typer(detections.cases_app, name="cases")
+app.add_typer(detections.notices_app, name="notices")
+app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(db.app, name="db")
+app.command("identify")(identify.identify)
+app.command("demo")(demo.demo)
+
+
+def configure_logging(verbose: bool) -> None:
+    """Log to standard error: INFO from Jianwang by default, DEBUG everywhere with --verbose."""
+    handler = RichHandler(
+        console=None, show_path=verbose, rich_tracebacks=False, markup=False, show_time=verbose
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+    # Keep libraries quiet unless asked.
+    for noisy in ("httpx", "httpcore", "alembic", "libav"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"jianwang {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            envvar="JIANWANG_DATA_DIR",
+            help=f"Where the database, indexes and captured content live "
+            f"[default: {DEFAULT_DATA_DIR}].",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Global options come before the command: jianwang [--data-dir DIR] [--verbose] COMMAND."""
+    configure_logging(verbose)
+    overrides: dict[str, object] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir.expanduser().resolve()
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise UserError(f"invalid setting {where}: {first['msg']}") from None
+    app_ctx = AppContext(settings=settings, verbose=verbose)
+    ctx.obj = app_ctx
+    ctx.call_on_close(app_ctx.close)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (the console script exits with it)."""
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="jianwang", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code or 0)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        typer.echo("aborted", err=True)
+        return 130
+    except UserError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        return 130
+    return 0
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    sys.exit(run())

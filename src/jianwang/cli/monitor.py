@@ -1,0 +1,74 @@
+"""``jianwang monitor``: sweep registered sites."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
+
+from jianwang.catalog.service import find_site
+from jianwang.cli.context import app_context
+from jianwang.cli.output import print_table, to_json
+from jianwang.db.models import Site, SiteStatus
+from jianwang.pipeline.sweep import SweepResult, sweep_site
+
+app = typer.Typer(help="Crawl registered sites and match what they serve.", no_args_is_help=True)
+
+
+@app.command("run")
+def run_cmd(
+    ctx: typer.Context,
+    site: Annotated[
+        list[str] | None, typer.Option("--site", help="Site id or name; default: all active.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per site.")] = False,
+) -> None:
+    """Run one sweep of the named sites (or of every active site)."""
+    app_ctx = app_context(ctx)
+    with app_ctx.transaction() as session:
+        if site:
+            site_ids = [find_site(session, ref).id for ref in site]
+        else:
+            site_ids = list(
+                session.scalars(select(Site.id).where(Site.status == SiteStatus.ACTIVE))
+            )
+        indexes = app_ctx.indexes(session)
+    results: list[SweepResult] = []
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        transient=True,
+        disable=as_json,
+    ) as progress:
+        for site_id in site_ids:
+            task = progress.add_task(f"site {site_id}", total=None)
+            results.append(
+                sweep_site(
+                    app_ctx.sessions,
+                    site_id=site_id,
+                    settings=app_ctx.settings,
+                    registry=app_ctx.registry,
+                    limits=app_ctx.limits,
+                    indexes=indexes,
+                    on_progress=lambda what, t=task: progress.update(t, description=what[-70:]),
+                )
+            )
+            progress.remove_task(task)
+    if as_json:
+        for result in results:
+            typer.echo(to_json(result))
+        return
+    print_table(
+        "Sweeps",
+        ["site", "pages", "new captures", "already seen", "detections", "errors"],
+        [
+            (r.site, r.pages, r.captures_new, r.captures_seen, r.detections, len(r.errors))
+            for r in results
+        ],
+    )
+    for result in results:
+        for error in result.errors:
+            typer.echo(f"{result.site}: {error}", err=True)

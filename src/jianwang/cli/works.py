@@ -1,0 +1,137 @@
+"""``jianwang works``: the protection list's works and their reference media."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from jianwang.catalog import service
+from jianwang.cli.context import app_context
+from jianwang.cli.output import print_table, to_json
+from jianwang.db.models import WorkKind
+
+app = typer.Typer(help="Register protected works with their reference media.", no_args_is_help=True)
+
+KIND_HELP = "One of: " + ", ".join(k.value for k in WorkKind) + "."
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Option("--title", help="Title of the work.")],
+    kind: Annotated[str, typer.Option("--kind", help=KIND_HELP)],
+    rights_holder: Annotated[
+        str, typer.Option("--rights-holder", help="Name of the rights holder (created if new).")
+    ],
+    reference: Annotated[
+        list[Path],
+        typer.Option("--reference", help="Reference media or text file; repeat for several."),
+    ],
+    protected_until: Annotated[
+        str | None, typer.Option("--protected-until", help="YYYY-MM-DD")
+    ] = None,
+    proof: Annotated[str | None, typer.Option("--proof", help="Proof of rights.")] = None,
+    batch: Annotated[str | None, typer.Option("--batch", help="Protection-list batch.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Register one work and fingerprint its reference files."""
+    app_ctx = app_context(ctx)
+    until = _parse_date(protected_until, "--protected-until") if protected_until else None
+    with app_ctx.transaction() as session:
+        indexes = app_ctx.indexes(session)
+        work = service.add_work(
+            session,
+            title=title,
+            kind=kind,
+            rights_holder=rights_holder,
+            references=reference,
+            indexes=indexes,
+            store=app_ctx.store,
+            registry=app_ctx.registry,
+            limits=app_ctx.limits,
+            proof_of_rights=proof,
+            protected_until=until,
+            batch=batch,
+        )
+        result = {"id": work.id, "title": work.title, "assets": [a.name for a in work.assets]}
+    indexes.save()
+    if as_json:
+        typer.echo(to_json(result))
+    else:
+        typer.echo(f"registered work {result['id']}: {result['title']} ({len(reference)} file(s))")
+
+
+@app.command("import")
+def import_dir(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="Folder of media or text files.")],
+    kind: Annotated[str, typer.Option("--kind", help=KIND_HELP)],
+    rights_holder: Annotated[
+        str, typer.Option("--rights-holder", help="Rights holder of every imported work.")
+    ] = "unknown",
+    batch: Annotated[str | None, typer.Option("--batch", help="Protection-list batch.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Register one work per file in DIRECTORY, titled by its file name (all or nothing)."""
+    app_ctx = app_context(ctx)
+    with app_ctx.transaction() as session:
+        indexes = app_ctx.indexes(session)
+        works = service.import_works(
+            session,
+            directory=directory,
+            kind=kind,
+            rights_holder=rights_holder,
+            indexes=indexes,
+            store=app_ctx.store,
+            registry=app_ctx.registry,
+            limits=app_ctx.limits,
+            batch=batch,
+        )
+        result = [{"id": w.id, "title": w.title} for w in works]
+    indexes.save()
+    if as_json:
+        typer.echo(to_json(result))
+    else:
+        typer.echo(f"imported {len(result)} work(s) from {directory}")
+
+
+@app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List the registered works."""
+    with app_context(ctx).transaction() as session:
+        rows = service.list_works(session)
+    if as_json:
+        typer.echo(to_json(rows))
+        return
+    print_table(
+        "Works",
+        ["id", "title", "kind", "rights holder", "assets", "batch", "licences", "protected until"],
+        [
+            (
+                r.id,
+                r.title,
+                r.kind,
+                r.rights_holder,
+                r.assets,
+                r.batch,
+                r.licences,
+                r.protected_until,
+            )
+            for r in rows
+        ],
+    )
+
+
+def _parse_date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None

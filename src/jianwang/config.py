@@ -1,0 +1,86 @@
+"""Typed settings, read from ``JIANWANG_*`` environment variables or given by the caller.
+
+Every setting has a default and a help text. Defaults that are only safe on a developer's machine
+(reaching loopback and private addresses) are refused outside dev mode.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "jianwang"
+
+
+class Mode(StrEnum):
+    """How cautious the installation is."""
+
+    DEV = "dev"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """All of Jianwang's settings in one place; pass an instance down, never read globals."""
+
+    model_config = SettingsConfigDict(env_prefix="JIANWANG_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=DEFAULT_DATA_DIR,
+        description="Where the database, fingerprint indexes and captured content live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default is SQLite at DATA_DIR/jianwang.db. "
+        "Use postgresql+psycopg://... to scale out.",
+    )
+    mode: Mode = Field(default=Mode.DEV, description="dev or production.")
+    allow_private_hosts: bool = Field(
+        default=False,
+        description="Let the crawler reach loopback and private addresses (the sandbox and "
+        "tests need this). Refused in production mode.",
+    )
+    user_agent: str = Field(
+        default="Jianwang/0.1 (+copyright monitoring; contact the operating authority)",
+        description="User-Agent header sent by the crawler.",
+    )
+    fetch_timeout_s: float = Field(default=20.0, gt=0, description="Per-request timeout.")
+    max_page_bytes: int = Field(default=5_000_000, gt=0, description="Largest page fetched.")
+    max_media_bytes: int = Field(
+        default=500_000_000, gt=0, description="Largest media file or stream captured."
+    )
+    max_pages_per_site: int = Field(default=500, gt=0, description="Pages per site per sweep.")
+    crawl_delay_s: float = Field(
+        default=0.0, ge=0, description="Pause between requests to one host."
+    )
+    decode_timeout_s: float = Field(
+        default=600.0, gt=0, description="Wall-clock limit on decoding one media input."
+    )
+    max_media_seconds: float = Field(
+        default=4 * 3600.0, gt=0, description="Longest stretch of media decoded from one input."
+    )
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        if self.mode is Mode.PRODUCTION and self.allow_private_hosts:
+            raise ValueError("allow_private_hosts must stay off in production mode")
+        return self
+
+    @property
+    def db_url(self) -> str:
+        """The database URL in force."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'jianwang.db'}"
+
+    @property
+    def index_dir(self) -> Path:
+        """Folder of the fingerprint indexes."""
+        return self.data_dir / "index"
+
+    @property
+    def content_dir(self) -> Path:
+        """Folder of captured and reference content, stored by sha256."""
+        return self.data_dir / "content"

@@ -1,0 +1,58 @@
+"""All ORM models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
+
+from jianwang.db.models.catalog import (
+    AssetSignal,
+    Licence,
+    ProtectionBatch,
+    ReferenceAsset,
+    RightsHolder,
+    Work,
+)
+from jianwang.db.models.detections import Detection
+from jianwang.db.models.enforcement import Case, CaseEvent, Notice
+from jianwang.db.models.enums import (
+    AssetKind,
+    AuthorityLevel,
+    CaseState,
+    DetectionStatus,
+    JobState,
+    NoticeKind,
+    NoticeStatus,
+    Role,
+    SiteKind,
+    SiteStatus,
+    WorkKind,
+)
+from jianwang.db.models.monitoring import Capture, Site
+from jianwang.db.models.people import Authority, User
+from jianwang.db.models.system import Job, LedgerEntry
+
+__all__ = [
+    "AssetKind",
+    "AssetSignal",
+    "Authority",
+    "AuthorityLevel",
+    "Capture",
+    "Case",
+    "CaseEvent",
+    "CaseState",
+    "Detection",
+    "DetectionStatus",
+    "Job",
+    "JobState",
+    "LedgerEntry",
+    "Licence",
+    "Notice",
+    "NoticeKind",
+    "NoticeStatus",
+    "ProtectionBatch",
+    "ReferenceAsset",
+    "RightsHolder",
+    "Role",
+    "Site",
+    "SiteKind",
+    "SiteStatus",
+    "User",
+    "Work",
+    "WorkKind",
+]

@@ -1,0 +1,72 @@
+"""Monitored sites and what was captured from them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jianwang.db.base import Base, TimestampMixin, UTCDateTime
+from jianwang.db.models.enums import AssetKind, SiteKind, SiteStatus
+from jianwang.db.types import StrEnumType
+
+
+class Site(TimestampMixin, Base):
+    """A website in the registry, with how to crawl it."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[SiteKind] = mapped_column(StrEnumType(SiteKind))
+    domains: Mapped[list[str]] = mapped_column(JSON, default=list)
+    seeds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    operator: Mapped[str | None] = mapped_column(String(300))
+    icp_number: Mapped[str | None] = mapped_column(String(100))
+    host: Mapped[str | None] = mapped_column(String(300), doc="Hosting provider or network.")
+    region: Mapped[str | None] = mapped_column(String(100))
+    authority_id: Mapped[int | None] = mapped_column(ForeignKey("authorities.id"))
+    status: Mapped[SiteStatus] = mapped_column(StrEnumType(SiteStatus), default=SiteStatus.ACTIVE)
+    schedule: Mapped[str | None] = mapped_column(String(100), doc="Sweep interval, e.g. '6h'.")
+    max_pages: Mapped[int] = mapped_column(Integer, default=200)
+    max_depth: Mapped[int] = mapped_column(Integer, default=4)
+    rate_per_s: Mapped[float | None] = mapped_column(Float)
+    capture_kinds: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: ["video", "audio", "text"]
+    )
+    respect_robots: Mapped[bool] = mapped_column(default=True)
+    last_sweep_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    captures: Mapped[list[Capture]] = relationship(back_populates="site")
+
+
+class Capture(TimestampMixin, Base):
+    """What a site served at one moment: the page, the media, and the hashes that pin them down."""
+
+    __tablename__ = "captures"
+    __table_args__ = (UniqueConstraint("site_id", "page_url", "content_sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    kind: Mapped[AssetKind] = mapped_column(StrEnumType(AssetKind))
+    page_url: Mapped[str] = mapped_column(String(2000))
+    media_url: Mapped[str | None] = mapped_column(String(2000))
+    final_url: Mapped[str | None] = mapped_column(String(2000))
+    redirect_chain: Mapped[list[str]] = mapped_column(JSON, default=list)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    resolved_ip: Mapped[str | None] = mapped_column(String(64))
+    response_headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    page_title: Mapped[str | None] = mapped_column(String(500))
+    page_sha256: Mapped[str | None] = mapped_column(String(64))
+    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content_path: Mapped[str] = mapped_column(String(1000))
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    length: Mapped[float | None] = mapped_column(Float, doc="Seconds or characters.")
+    view_count: Mapped[int | None] = mapped_column(Integer)
+    matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(Text)
+
+    site: Mapped[Site] = relationship(back_populates="captures")

@@ -1,0 +1,1 @@
+"""Detections: matches of captures against the protection list, licence checks and review."""

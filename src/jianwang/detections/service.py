@@ -1,0 +1,185 @@
+"""Turning captures into detections, checking licences, and settling detections.
+
+A detection on a site licensed for the work (on the capture's day, in the site's region) is
+LICENSED at once with the licence named; every other detection waits as DETECTED until it is
+confirmed or rejected.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jianwang.catalog.indexes import IndexSet
+from jianwang.catalog.service import licence_for
+from jianwang.db import utcnow
+from jianwang.db.models import AssetKind, Capture, Detection, DetectionStatus
+from jianwang.detections.identify import identify_file
+from jianwang.errors import JianwangError, UserError
+from jianwang.evidence import ledger
+from jianwang.media.limits import DecodeLimits
+from jianwang.signals.registry import SignalRegistry
+
+log = logging.getLogger(__name__)
+
+SETTLED = frozenset(
+    {DetectionStatus.CONFIRMED, DetectionStatus.LICENSED, DetectionStatus.FALSE_POSITIVE}
+)
+ALLOWED_TRANSITIONS: dict[DetectionStatus, frozenset[DetectionStatus]] = {
+    DetectionStatus.DETECTED: frozenset({DetectionStatus.IN_REVIEW, *SETTLED}),
+    DetectionStatus.IN_REVIEW: SETTLED,
+    DetectionStatus.CONFIRMED: frozenset(),
+    DetectionStatus.LICENSED: frozenset(),
+    DetectionStatus.FALSE_POSITIVE: frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class CaptureOutcome:
+    """What matching one capture produced."""
+
+    capture_id: int
+    detections: list[Detection]
+    error: str | None = None
+
+
+def detect_capture(
+    session: Session,
+    *,
+    capture: Capture,
+    indexes: IndexSet,
+    registry: SignalRegistry,
+    limits: DecodeLimits,
+) -> CaptureOutcome:
+    """Match one capture against the protection list and record its detections.
+
+    Idempotent: a capture already matched returns its detections without matching again.
+    Unreadable media is recorded on the capture as its error, not raised.
+    """
+    if capture.matched_at is not None:
+        existing = list(
+            session.scalars(select(Detection).where(Detection.capture_id == capture.id))
+        )
+        return CaptureOutcome(capture.id, existing)
+    try:
+        views = identify_file(
+            Path(capture.content_path),
+            session=session,
+            indexes=indexes,
+            registry=registry,
+            limits=limits,
+            kind=AssetKind(capture.kind),
+        )
+    except JianwangError as exc:
+        capture.error = str(exc)
+        capture.matched_at = utcnow()
+        log.warning("capture %d (%s): %s", capture.id, capture.media_url or capture.page_url, exc)
+        return CaptureOutcome(capture.id, [], str(exc))
+    best: dict[tuple[int, str], Detection] = {}
+    for view in views:
+        key = (view.asset_id, view.signal)
+        if key in best:
+            continue
+        detection = Detection(
+            capture_id=capture.id,
+            work_id=view.work_id,
+            asset_id=view.asset_id,
+            signal=view.signal,
+            score=view.score,
+            query_start=view.query_start,
+            query_end=view.query_end,
+            ref_start=view.ref_start,
+            ref_end=view.ref_end,
+            speed=view.speed,
+            coverage=view.coverage,
+            status=DetectionStatus.DETECTED,
+        )
+        licence = licence_for(
+            session,
+            work_id=view.work_id,
+            site_id=capture.site_id,
+            on=capture.fetched_at.date(),
+            territory=capture.site.region,
+        )
+        if licence is not None:
+            detection.status = DetectionStatus.LICENSED
+            detection.licence_id = licence.id
+            detection.status_reason = (
+                f"licence {licence.id}: site may carry the work in {licence.territory} "
+                f"from {licence.starts_on} to {licence.ends_on or 'open end'}"
+            )
+        session.add(detection)
+        best[key] = detection
+    capture.matched_at = utcnow()
+    session.flush()
+    for detection in best.values():
+        ledger.append(
+            session,
+            kind="detection",
+            subject=f"detection:{detection.id}",
+            payload={
+                "capture_id": capture.id,
+                "capture_sha256": capture.content_sha256,
+                "page_url": capture.page_url,
+                "media_url": capture.media_url,
+                "work_id": detection.work_id,
+                "asset_id": detection.asset_id,
+                "signal": detection.signal,
+                "score": detection.score,
+                "query_span": [detection.query_start, detection.query_end],
+                "ref_span": [detection.ref_start, detection.ref_end],
+                "speed": detection.speed,
+                "status": detection.status.value,
+            },
+        )
+    return CaptureOutcome(capture.id, list(best.values()))
+
+
+def set_status(
+    session: Session,
+    *,
+    detections: Sequence[Detection],
+    status: DetectionStatus,
+    actor: str,
+    reason: str,
+) -> int:
+    """Move detections to ``status``; an illegal move is refused before anything changes."""
+    for detection in detections:
+        if detection.status == status:
+            continue
+        if status not in ALLOWED_TRANSITIONS[detection.status]:
+            raise UserError(
+                f"detection {detection.id} is {detection.status.value}; "
+                f"it cannot become {status.value}"
+            )
+    changed = 0
+    for detection in detections:
+        if detection.status == status:
+            continue
+        previous = detection.status
+        detection.status = status
+        detection.status_reason = reason
+        detection.reviewed_at = utcnow()
+        detection.reviewed_by = actor
+        ledger.append(
+            session,
+            kind="review",
+            subject=f"detection:{detection.id}",
+            payload={"from": previous.value, "to": status.value, "actor": actor, "reason": reason},
+        )
+        changed += 1
+    session.flush()
+    return changed
+
+
+def pending_detections(session: Session, *, site_id: int | None = None) -> list[Detection]:
+    """Detections not yet reviewed, oldest first."""
+    query = select(Detection).where(Detection.status == DetectionStatus.DETECTED)
+    if site_id is not None:
+        query = query.join(Capture).where(Capture.site_id == site_id)
+    return list(session.scalars(query.order_by(Detection.id)))

@@ -1,0 +1,1 @@
+"""Enforcement: takedown notices and administrative cases against infringing sites."""

@@ -1,0 +1,1 @@
+"""The pipeline: plain functions that string the steps together (crawl, capture, match)."""

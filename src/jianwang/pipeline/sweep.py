@@ -1,0 +1,178 @@
+"""One sweep of one site: crawl it, record each capture, and match it as it arrives.
+
+Each captured item is recorded and matched in its own transaction, so an interrupted sweep keeps
+everything it captured so far, and a second sweep neither duplicates captures nor detections.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from jianwang.catalog.indexes import IndexSet, open_indexes
+from jianwang.config import Settings
+from jianwang.db import transaction, utcnow
+from jianwang.db.models import AssetKind, Capture, Site, SiteStatus
+from jianwang.detections.service import detect_capture
+from jianwang.errors import MediaError, UserError
+from jianwang.evidence import ledger
+from jianwang.media.limits import DecodeLimits
+from jianwang.media.probe import probe
+from jianwang.monitoring.crawler import CapturedItem, CrawlPolicy, crawl_site
+from jianwang.monitoring.fetch import Fetcher
+from jianwang.signals.registry import SignalRegistry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did."""
+
+    site: str
+    pages: int = 0
+    captures_new: int = 0
+    captures_seen: int = 0
+    detections: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _length_of(item: CapturedItem) -> float | None:
+    if item.kind == "text":
+        return None
+    try:
+        return probe(item.path).duration_s
+    except MediaError:
+        return None
+
+
+def record_capture(session: Session, *, site: Site, item: CapturedItem) -> tuple[Capture, bool]:
+    """Store one captured item (once: the same bytes at the same page are the same capture)."""
+    existing = session.scalar(
+        select(Capture).where(
+            Capture.site_id == site.id,
+            Capture.page_url == item.page_url,
+            Capture.content_sha256 == item.sha256,
+        )
+    )
+    if existing is not None:
+        return existing, False
+    capture = Capture(
+        site_id=site.id,
+        site=site,
+        kind=AssetKind(item.kind),
+        page_url=item.page_url,
+        media_url=item.media_url,
+        final_url=item.final_url,
+        redirect_chain=list(item.redirect_chain),
+        fetched_at=item.fetched_at,
+        http_status=item.http_status,
+        resolved_ip=item.resolved_ip,
+        response_headers=dict(item.response_headers),
+        page_title=(item.page_title or "")[:500] or None,
+        page_sha256=item.page_sha256,
+        content_sha256=item.sha256,
+        content_path=str(item.path),
+        size_bytes=item.size,
+        length=_length_of(item),
+    )
+    session.add(capture)
+    session.flush()
+    ledger.append(
+        session,
+        kind="capture",
+        subject=f"capture:{capture.id}",
+        payload={
+            "site": site.name,
+            "page_url": capture.page_url,
+            "media_url": capture.media_url,
+            "final_url": capture.final_url,
+            "redirect_chain": capture.redirect_chain,
+            "fetched_at": capture.fetched_at.isoformat(),
+            "http_status": capture.http_status,
+            "resolved_ip": capture.resolved_ip,
+            "page_sha256": capture.page_sha256,
+            "content_sha256": capture.content_sha256,
+            "size_bytes": capture.size_bytes,
+        },
+    )
+    return capture, True
+
+
+def policy_for(site: Site, settings: Settings) -> CrawlPolicy:
+    """The crawl policy a site's registry entry asks for, capped by the settings."""
+    return CrawlPolicy(
+        seeds=list(site.seeds),
+        allowed_domains=list(site.domains),
+        max_pages=min(site.max_pages, settings.max_pages_per_site),
+        max_depth=site.max_depth,
+        capture_kinds=set(site.capture_kinds),
+        respect_robots=site.respect_robots,
+    )
+
+
+def sweep_site(
+    factory: sessionmaker[Session],
+    *,
+    site_id: int,
+    settings: Settings,
+    registry: SignalRegistry,
+    limits: DecodeLimits,
+    indexes: IndexSet | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> SweepResult:
+    """Crawl one site and match every new capture against the protection list."""
+    with transaction(factory) as session:
+        site = session.get(Site, site_id)
+        if site is None:
+            raise UserError(f"no site with id {site_id}")
+        if site.status is SiteStatus.SHUT_DOWN:
+            raise UserError(f"site {site.name!r} is shut down; only staydown checks run on it")
+        policy = policy_for(site, settings)
+        name = site.name
+        if indexes is None:
+            indexes = open_indexes(session, settings.index_dir, registry)
+    result = SweepResult(site=name)
+    active_indexes = indexes
+
+    def handle(item: CapturedItem) -> None:
+        with transaction(factory) as session:
+            site_row = session.get(Site, site_id)
+            assert site_row is not None
+            capture, new = record_capture(session, site=site_row, item=item)
+            if not new:
+                result.captures_seen += 1
+                return
+            result.captures_new += 1
+            outcome = detect_capture(
+                session, capture=capture, indexes=active_indexes, registry=registry, limits=limits
+            )
+            result.detections += len(outcome.detections)
+            if outcome.error:
+                result.errors.append(f"{item.media_url or item.page_url}: {outcome.error}")
+        if on_progress is not None:
+            on_progress(item.media_url or item.page_url)
+
+    media_dir = Path(settings.content_dir)
+    with Fetcher(settings) as fetcher:
+        report = crawl_site(fetcher, policy, media_dir=media_dir, on_item=handle)
+    result.pages = report.pages_fetched
+    result.errors.extend(f"{err.url}: {err.reason}" for err in report.errors)
+    with transaction(factory) as session:
+        site_row = session.get(Site, site_id)
+        assert site_row is not None
+        site_row.last_sweep_at = utcnow()
+    log.info(
+        "swept %s: %d pages, %d new captures, %d detections, %d errors",
+        name,
+        result.pages,
+        result.captures_new,
+        result.detections,
+        len(result.errors),
+    )
+    return result
