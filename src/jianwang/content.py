@@ -54,27 +54,35 @@ class ContentStore:
             self.root.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
             digest = hashlib.sha256()
-            size = 0
             with os.fdopen(fd, "wb") as out, source.open("rb") as src:
                 while chunk := src.read(CHUNK):
                     digest.update(chunk)
                     out.write(chunk)
-                    size += len(chunk)
         except PermissionError as exc:
             raise UserError(f"{source}: cannot read ({exc.strerror})") from exc
-        return self._settle(Path(tmp_name), digest.hexdigest(), size, source.suffix)
+        return self.settle(Path(tmp_name), digest.hexdigest(), source.suffix)
 
     def put_bytes(self, data: bytes, suffix: str = "") -> StoredFile:
         """Store bytes (a page, a text) and return where they lie."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        final = self.path_for(sha256, suffix)
+        if final.exists() and final.stat().st_size == len(data):
+            return StoredFile(path=final, sha256=sha256, size=len(data))
         self.root.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
         with os.fdopen(fd, "wb") as out:
             out.write(data)
-        return self._settle(Path(tmp_name), hashlib.sha256(data).hexdigest(), len(data), suffix)
+        return self.settle(Path(tmp_name), sha256, suffix)
 
-    def _settle(self, tmp: Path, sha256: str, size: int, suffix: str) -> StoredFile:
+    def settle(self, tmp: Path, sha256: str, suffix: str = "") -> StoredFile:
+        """Move a finished temporary file (on the store's filesystem) to its content address.
+
+        The rename is atomic, so a reader never sees half a file under a final name; identical
+        content already stored is kept and the temporary file dropped.
+        """
+        size = tmp.stat().st_size
         final = self.path_for(sha256, suffix)
-        if final.exists():
+        if final.exists() and final.stat().st_size == size:
             tmp.unlink()
         else:
             final.parent.mkdir(parents=True, exist_ok=True)

@@ -25,9 +25,11 @@ def add(
     work: Annotated[str, typer.Option("--work", help="Work id or exact title.")],
     site: Annotated[str, typer.Option("--site", help="Licensed site: id, name or domain.")],
     start: Annotated[
-        str | None, typer.Option("--from", help="First day, YYYY-MM-DD [today].")
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default: today).")
     ] = None,
-    end: Annotated[str | None, typer.Option("--until", help="Last day, YYYY-MM-DD [open].")] = None,
+    end: Annotated[
+        str | None, typer.Option("--until", help="Last day, YYYY-MM-DD (default: open-ended).")
+    ] = None,
     territory: Annotated[str, typer.Option("--territory", help="Region code, * for all.")] = "*",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:

@@ -11,10 +11,11 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from pydantic import ValidationError
+from rich.console import Console
 from rich.logging import RichHandler
+from typer.exceptions import TyperException
 
 from jianwang import __version__
 from jianwang.cli import (
@@ -60,7 +61,11 @@ app.command("demo")(demo.demo)
 def configure_logging(verbose: bool) -> None:
     """Log to standard error: INFO from Jianwang by default, DEBUG everywhere with --verbose."""
     handler = RichHandler(
-        console=None, show_path=verbose, rich_tracebacks=False, markup=False, show_time=verbose
+        console=Console(stderr=True),
+        show_path=verbose,
+        rich_tracebacks=False,
+        markup=False,
+        show_time=verbose,
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -86,7 +91,7 @@ def main(
             "--data-dir",
             envvar="JIANWANG_DATA_DIR",
             help=f"Where the database, indexes and captured content live "
-            f"[default: {DEFAULT_DATA_DIR}].",
+            f"(default: {DEFAULT_DATA_DIR}).",
             show_default=False,
         ),
     ] = None,
@@ -116,22 +121,27 @@ def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (the console script exits with it)."""
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="jianwang", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+        # Without standalone mode the command's Exit comes back as the return value.
+        returned = command.main(args=argv, prog_name="jianwang", standalone_mode=False)
+    except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("aborted", err=True)
         return 130
     except UserError as exc:
         typer.echo(f"error: {exc}", err=True)
         return exc.exit_code
+    except TyperException as exc:
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.echo(f"error: {exc.format_message()}", err=True)
+        return exc.exit_code
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         return 130
-    return 0
+    return returned if isinstance(returned, int) else 0
 
 
 def entry() -> None:

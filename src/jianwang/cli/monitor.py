@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
 from jianwang.catalog.service import find_site
@@ -45,6 +45,10 @@ def run_cmd(
     ) as progress:
         for site_id in site_ids:
             task = progress.add_task(f"site {site_id}", total=None)
+
+            def show(what: str, task: TaskID = task) -> None:
+                progress.update(task, description=what[-70:])
+
             results.append(
                 sweep_site(
                     app_ctx.sessions,
@@ -53,7 +57,7 @@ def run_cmd(
                     registry=app_ctx.registry,
                     limits=app_ctx.limits,
                     indexes=indexes,
-                    on_progress=lambda what, t=task: progress.update(t, description=what[-70:]),
+                    on_progress=show,
                 )
             )
             progress.remove_task(task)

@@ -20,6 +20,7 @@ from jianwang.db.models import AssetKind, ReferenceAsset
 from jianwang.errors import JianwangError, MediaError, NotFoundError
 from jianwang.matching.engine import match
 from jianwang.media.limits import DecodeLimits
+from jianwang.monitoring.capture import capture_url
 from jianwang.signals.base import MediaKind
 from jianwang.signals.registry import SignalRegistry
 
@@ -155,8 +156,6 @@ def _identify_url(
     settings: Settings,
 ) -> list[MatchView]:
     """Fetch a URL through the guarded fetcher: a page (its text, the media it embeds) or media."""
-    from jianwang.monitoring.capture import capture_url
-
     with tempfile.TemporaryDirectory(prefix="jianwang-identify-") as tmp:
         items = capture_url(url, settings=settings, dest_dir=Path(tmp))
         views: list[MatchView] = []

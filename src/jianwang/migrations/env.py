@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Engine, create_engine
 
 import jianwang.db.models  # noqa: F401  (registers every table on Base.metadata)
@@ -13,7 +16,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def _render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write Jianwang column types as plain SQLAlchemy types: migrations never import app code."""
     if type_ == "type" and isinstance(obj, StrEnumType):
         return "sa.String(length=40)"

@@ -1,0 +1,7 @@
+"""Fingerprint indexes, stamped with the signal that filled them; a mismatched one is refused."""
+
+from jianwang.index.base import Index, IndexStamp
+from jianwang.index.binaryindex import BinaryIndex
+from jianwang.index.hashindex import HashIndex
+
+__all__ = ["BinaryIndex", "HashIndex", "Index", "IndexStamp"]

@@ -1,0 +1,105 @@
+"""A brute-force Hamming-distance index of 64-bit binary codes (perceptual frame hashes).
+
+Perceptual hashes of a re-encoded, scaled or cropped frame differ from the original's in a few
+bits, so lookups are "all codes within distance d", not exact. XOR plus ``np.bitwise_count`` over
+the whole table is exact and fast enough for tens of millions of codes; queries and the table are
+processed in blocks so memory stays bounded whatever their sizes.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Self
+
+import numpy as np
+
+from jianwang.index.base import Index, IndexStamp
+from jianwang.index.postings import PostingStore
+from jianwang.index.storage import read_index_file, write_index_file
+
+log = logging.getLogger(__name__)
+
+KIND = "binaryindex"
+
+
+class BinaryIndex(Index):
+    """64-bit codes with item and time; ``block_elements`` bounds the size of one distance block."""
+
+    def __init__(self, stamp: IndexStamp, *, block_elements: int = 4_000_000) -> None:
+        self.stamp = stamp
+        self.block_elements = block_elements
+        self._store = PostingStore(sort=False)
+
+    def add(self, item_id: int, codes: np.ndarray, positions: np.ndarray) -> None:
+        """Append an item's codes (uint64) and times in seconds."""
+        self._store.append(item_id, codes, positions)
+
+    def remove(self, item_id: int) -> None:
+        """Forget an item."""
+        self._store.remove(item_id)
+
+    def item_ids(self) -> set[int]:
+        """Items present."""
+        return self._store.item_ids()
+
+    def item_size(self, item_id: int) -> int:
+        """Codes held for ``item_id``."""
+        return self._store.item_size(item_id)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def search(
+        self, codes: np.ndarray, max_distance: int, *, max_per_query: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every stored code within ``max_distance`` bits of each query code.
+
+        Returns ``(query_idx, item_ids, times, distances)``. With ``max_per_query`` only the
+        nearest that many are kept per query code (ties broken by storage order), which bounds the
+        work of the aligner when a query frame resembles a whole static scene.
+        """
+        table, items, times = self._store.consolidate()
+        q = np.asarray(codes).astype(np.uint64, copy=False).ravel()
+        found_q: list[np.ndarray] = []
+        found_r: list[np.ndarray] = []
+        found_d: list[np.ndarray] = []
+        if q.size and table.size:
+            ref_block = min(table.size, max(1, self.block_elements))
+            q_block = max(1, self.block_elements // ref_block)
+            for r0 in range(0, table.size, ref_block):
+                ref = table[r0 : r0 + ref_block]
+                for q0 in range(0, q.size, q_block):
+                    dist = np.bitwise_count(q[q0 : q0 + q_block, None] ^ ref[None, :])
+                    qi, ri = np.nonzero(dist <= max_distance)
+                    found_q.append(qi + q0)
+                    found_r.append(ri + r0)
+                    found_d.append(dist[qi, ri])
+        if not found_q:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty.astype(np.int32), empty.astype(np.float32), empty.astype(np.uint8)
+        qidx = np.concatenate(found_q).astype(np.int64)
+        ridx = np.concatenate(found_r).astype(np.int64)
+        dist = np.concatenate(found_d).astype(np.uint8)
+        order = np.lexsort((ridx, dist, qidx))
+        qidx, ridx, dist = qidx[order], ridx[order], dist[order]
+        if max_per_query is not None and qidx.size:
+            starts = np.flatnonzero(np.r_[True, qidx[1:] != qidx[:-1]])
+            run = np.arange(qidx.size) - np.repeat(starts, np.diff(np.r_[starts, qidx.size]))
+            keep = run < max_per_query
+            qidx, ridx, dist = qidx[keep], ridx[keep], dist[keep]
+        return qidx, items[ridx], times[ridx], dist
+
+    def save(self, path: str | Path) -> None:
+        """Write the index to ``path`` atomically."""
+        codes, items, times = self._store.consolidate()
+        write_index_file(path, KIND, self.stamp, {"codes": codes, "items": items, "times": times})
+        log.info("saved %s (%d codes) to %s", KIND, codes.size, path)
+
+    @classmethod
+    def load(cls, path: str | Path, stamp: IndexStamp) -> Self:
+        """Read an index written with exactly ``stamp`` (else ``IndexMismatchError``)."""
+        arrays = read_index_file(path, KIND, stamp)
+        index = cls(stamp)
+        index._store.load_columns(arrays["codes"], arrays["items"], arrays["times"])
+        return index

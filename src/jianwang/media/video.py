@@ -1,0 +1,118 @@
+"""Decoding video to Jianwang's canonical form: small grey (or RGB) frames sampled at a fixed rate.
+
+Frames are yielded one at a time, already shrunk, so that a whole film is never held in memory:
+a 2-hour film at 2 frames per second is 14 400 small images, streamed.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from av.video.frame import VideoFrame
+
+from jianwang.errors import MediaError
+from jianwang.media.decoding import StreamDecoder
+from jianwang.media.limits import DecodeLimits
+from jianwang.media.source import open_input, source_name, video_stream
+
+log = logging.getLogger(__name__)
+
+_EPS = 1e-6
+"""Tolerance on timestamps, so a frame at 0.49999999 s counts as being at 0.5 s."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One sampled picture: ``t`` seconds from the stream start, ``image`` (H, W) or (H, W, 3)."""
+
+    t: float
+    image: np.ndarray
+
+
+def decoded_frames(
+    source: str | Path,
+    *,
+    start_s: float = 0.0,
+    max_seconds: float | None = None,
+    limits: DecodeLimits | None = None,
+    skip_nonref: bool = False,
+) -> Iterator[tuple[float, VideoFrame]]:
+    """Every decoded frame in ``[start_s, start_s + max_seconds)`` with its time in seconds.
+
+    The building block for sampling and for re-encoding. Times come from the frames' timestamps
+    (relative to the stream start), so variable frame rates are handled; a frame without a
+    timestamp is placed one nominal frame interval after the previous one.
+    ``skip_nonref`` lets the decoder drop frames no other frame refers to (most B-frames), which
+    saves decoding time when only a few frames per second are wanted.
+    """
+    limits = limits or DecodeLimits()
+    cap = limits.cap(max_seconds)
+    end_s = math.inf if cap is None else start_s + cap
+    name = source_name(source)
+    deadline = limits.deadline(name)
+    with open_input(source, timeout_s=deadline.remaining()) as container:
+        stream = video_stream(container)
+        if stream is None:
+            raise MediaError(f"{name}: no video stream")
+        stream.thread_type = "AUTO"
+        if skip_nonref:
+            stream.codec_context.skip_frame = "NONREF"
+        rate = stream.average_rate or stream.guessed_rate
+        interval = 1.0 / float(rate) if rate else 1.0 / 25.0
+        decoder = StreamDecoder(source, container, stream, deadline)
+        decoder.seek(start_s)
+        decoded = 0
+        previous: float | None = None
+        for frame in decoder.frames():
+            if not isinstance(frame, VideoFrame):
+                continue
+            decoded += 1
+            t = decoder.frame_time(frame)
+            if t is None:
+                t = 0.0 if previous is None else previous + interval
+            previous = t
+            if t < start_s - _EPS:
+                continue
+            if t >= end_s - _EPS:
+                break
+            yield t, frame
+        if decoded == 0:
+            raise decoder.nothing_decoded("video frames")
+
+
+def iter_frames(
+    source: str | Path,
+    *,
+    fps: float = 2.0,
+    size: tuple[int, int] | None = (64, 64),
+    grey: bool = True,
+    start_s: float = 0.0,
+    max_seconds: float | None = None,
+    limits: DecodeLimits | None = None,
+) -> Iterator[Frame]:
+    """Frames of ``source`` sampled at ``fps``, shrunk to ``size`` = (width, height).
+
+    For each instant ``start_s + k / fps`` the first frame shown at or after it is yielded (once,
+    even if it covers several instants), so a copy re-encoded at another frame rate is sampled
+    at the same moments as the original. ``grey`` gives (H, W) uint8 luma, otherwise (H, W, 3)
+    RGB; ``size=None`` keeps the native size. Raises ``MediaError`` naming the input when it has
+    no video stream or no frame decodes; a truncated file yields the frames it has.
+    """
+    if fps <= 0:
+        raise ValueError(f"fps must be positive, got {fps}")
+    width, height = size if size is not None else (None, None)
+    pixel_format = "gray" if grey else "rgb24"
+    next_index = 0
+    for t, frame in decoded_frames(source, start_s=start_s, max_seconds=max_seconds, limits=limits):
+        if t < start_s + next_index / fps - _EPS:
+            continue
+        image = frame.reformat(
+            width=width, height=height, format=pixel_format, interpolation="AREA"
+        ).to_ndarray()
+        yield Frame(t=t, image=image)
+        next_index = math.floor((t - start_s) * fps + _EPS) + 1

@@ -1,0 +1,336 @@
+"""Crawl one site breadth-first and capture the media and text it serves.
+
+The crawl is a plain function over a :class:`Fetcher`: it fetches each page once, follows links
+that stay inside the allowed domains, downloads every media file a page references once, keeps
+text pages' HTML, and hands each capture to ``on_item`` as soon as it is stored (so a caller can
+record captures while a long crawl is still running). A failure on one page or one item is
+logged, recorded in the report, and the crawl goes on.
+
+Media may live on other hosts than the pages (pirate sites serve from CDNs), so media URLs are
+not limited to the allowed domains; they still pass the SSRF guard and robots.txt.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from jianwang.content import ContentStore
+from jianwang.errors import FetchError
+from jianwang.monitoring.discover import (
+    AUDIO_EXTENSIONS,
+    MediaRef,
+    has_media_extension,
+    parse_page,
+)
+from jianwang.monitoring.fetch import Download, Fetcher, FetchResult, RobotsCache
+from jianwang.monitoring.hls import capture_hls
+from jianwang.monitoring.safety import DEFAULT_PORTS, normalise_url
+
+logger = logging.getLogger(__name__)
+
+CaptureKind = Literal["video", "audio", "text"]
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass
+class CrawlPolicy:
+    """What to crawl on one site.
+
+    ``allowed_domains`` holds ``host`` or ``host:port`` entries. ``host:port`` matches exactly
+    that origin (sandbox sites differ only by port); a bare ``host`` matches the host and its
+    subdomains on the default ports. Empty means "the seeds' own hosts and ports".
+    """
+
+    seeds: list[str]
+    allowed_domains: list[str] = field(default_factory=list)
+    max_pages: int = 100
+    max_depth: int = 3
+    capture_kinds: set[str] = field(default_factory=lambda: {"video", "audio", "text"})
+    respect_robots: bool = True
+
+
+@dataclass(frozen=True)
+class CapturedItem:
+    """One stored capture and the exchange that produced it.
+
+    For media, ``http_status`` ... ``response_headers`` describe the media response (for HLS,
+    the media playlist's); for text, the page's. ``page_*`` always describe the page it was on.
+    """
+
+    kind: CaptureKind
+    page_url: str
+    media_url: str | None
+    path: Path
+    sha256: str
+    size: int
+    content_type: str
+    page_sha256: str
+    page_title: str
+    http_status: int
+    fetched_at: datetime
+    final_url: str
+    redirect_chain: tuple[str, ...]
+    resolved_ip: str | None
+    response_headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class CrawlError:
+    """A URL that could not be fetched or captured, and why."""
+
+    url: str
+    reason: str
+
+
+@dataclass
+class CrawlReport:
+    """What a crawl did: pages fetched, items captured, errors met, URLs robots.txt ruled out."""
+
+    pages_fetched: int = 0
+    items: list[CapturedItem] = field(default_factory=list)
+    errors: list[CrawlError] = field(default_factory=list)
+    skipped_robots: list[str] = field(default_factory=list)
+
+
+def _origin_key(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return host, parts.port or DEFAULT_PORTS.get(parts.scheme.lower(), 0)
+
+
+class _Scope:
+    """Decides whether a page URL is inside the allowed domains."""
+
+    def __init__(self, policy: CrawlPolicy) -> None:
+        entries = policy.allowed_domains or [urlsplit(seed).netloc for seed in policy.seeds]
+        self._exact: set[tuple[str, int]] = set()
+        self._hosts: set[str] = set()
+        for entry in entries:
+            probe = urlsplit(f"//{entry.strip().lower()}")
+            host = probe.hostname or ""
+            if probe.port is not None:
+                self._exact.add((host, probe.port))
+            elif host:
+                self._hosts.add(host)
+
+    def contains(self, url: str) -> bool:
+        host, port = _origin_key(url)
+        if (host, port) in self._exact:
+            return True
+        if port not in DEFAULT_PORTS.values():
+            return False
+        return any(host == h or host.endswith(f".{h}") for h in self._hosts)
+
+
+def _media_kind(ref: MediaRef, download: Download) -> CaptureKind:
+    """Audio or video for a direct file; when nothing says audio, "video" (the caller probes)."""
+    if ref.kind == "audio":
+        return "audio"
+    if ref.kind == "video":
+        return "video"
+    mime = download.content_type.split(";", 1)[0].strip().lower()
+    if mime.startswith("audio/") or download.path.suffix in AUDIO_EXTENSIONS:
+        return "audio"
+    return "video"
+
+
+def _is_html(page: FetchResult) -> bool:
+    mime = page.content_type.split(";", 1)[0].strip().lower()
+    return not mime or mime in _HTML_TYPES
+
+
+class _Crawl:
+    """State of one crawl run; lives only inside :func:`crawl_site`."""
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        policy: CrawlPolicy,
+        media_dir: Path,
+        on_item: Callable[[CapturedItem], None] | None,
+    ) -> None:
+        self.fetcher = fetcher
+        self.policy = policy
+        self.media_dir = media_dir
+        self.on_item = on_item
+        self.scope = _Scope(policy)
+        self.robots = RobotsCache(fetcher) if policy.respect_robots else None
+        self.report = CrawlReport()
+        self.seen_pages: set[str] = set()
+        self.seen_media: set[str] = set()
+        self.pending: list[tuple[str, int]] = []
+        self.max_pages = min(policy.max_pages, fetcher.settings.max_pages_per_site)
+
+    def error(self, url: str, exc: Exception | str) -> None:
+        reason = str(exc)
+        logger.warning("crawl: %s: %s", url, reason)
+        self.report.errors.append(CrawlError(url=url, reason=reason))
+
+    def permitted(self, url: str) -> bool:
+        if self.robots is None:
+            return True
+        if self.robots.allowed(url):
+            return True
+        logger.info("crawl: robots.txt disallows %s", url)
+        self.report.skipped_robots.append(url)
+        return False
+
+    def emit(self, item: CapturedItem) -> None:
+        self.report.items.append(item)
+        if self.on_item is not None:
+            self.on_item(item)
+
+    def run(self) -> CrawlReport:
+        queue: deque[tuple[str, int]] = deque()
+        for seed in self.policy.seeds:
+            self.enqueue(seed, 0)
+        queue.extend(self.pending)
+        self.pending.clear()
+        attempts = 0
+        while queue and attempts < self.max_pages:
+            url, depth = queue.popleft()
+            try:
+                if not self.permitted(url):
+                    continue
+                attempts += 1
+                page = self.fetcher.fetch_page(url)
+            except FetchError as exc:
+                self.error(url, exc)
+                continue
+            self.report.pages_fetched += 1
+            self.seen_pages.add(page.final_url)
+            self.visit(page, depth)
+            queue.extend(self.pending)
+            self.pending.clear()
+        if queue:
+            logger.info("crawl: page limit %d reached, %d left", self.max_pages, len(queue))
+        return self.report
+
+    def enqueue(self, url: str, depth: int) -> None:
+        try:
+            normal = normalise_url(url)
+        except FetchError:
+            return
+        if normal in self.seen_pages or depth > self.policy.max_depth:
+            return
+        if not self.scope.contains(normal):
+            logger.debug("crawl: %s is outside the allowed domains", normal)
+            return
+        self.seen_pages.add(normal)
+        self.pending.append((normal, depth))
+
+    def visit(self, page: FetchResult, depth: int) -> None:
+        if not self.scope.contains(page.final_url):
+            self.error(page.url, f"redirected outside the allowed domains to {page.final_url}")
+            return
+        if not _is_html(page):
+            logger.info("crawl: %s is %s, not a page", page.final_url, page.content_type)
+            return
+        found = parse_page(page.final_url, page.content)
+        for link in found.links + found.iframes:
+            if not has_media_extension(link):
+                self.enqueue(link, depth + 1)
+        if "text" in self.policy.capture_kinds and found.is_text_page:
+            self.capture_text(page, found.title)
+        for ref in found.media:
+            self.capture_media(page, found.title, ref)
+
+    def capture_text(self, page: FetchResult, title: str) -> None:
+        path = ContentStore(self.media_dir).put_bytes(page.content, ".html").path
+        self.emit(
+            CapturedItem(
+                kind="text",
+                page_url=page.final_url,
+                media_url=None,
+                path=path,
+                sha256=page.sha256,
+                size=len(page.content),
+                content_type=page.content_type,
+                page_sha256=page.sha256,
+                page_title=title,
+                http_status=page.status,
+                fetched_at=page.fetched_at,
+                final_url=page.final_url,
+                redirect_chain=page.redirect_chain,
+                resolved_ip=page.resolved_ip,
+                response_headers=page.headers,
+            )
+        )
+
+    def wanted(self, ref: MediaRef) -> bool:
+        kinds = self.policy.capture_kinds
+        if ref.kind in ("video", "hls"):
+            return "video" in kinds
+        if ref.kind == "audio":
+            return "audio" in kinds
+        return bool(kinds & {"video", "audio"})  # dash or unknown: either may be inside
+
+    def capture_media(self, page: FetchResult, title: str, ref: MediaRef) -> None:
+        try:
+            key = normalise_url(ref.url)
+        except FetchError as exc:
+            self.error(ref.url, exc)
+            return
+        if key in self.seen_media or not self.wanted(ref):
+            return
+        self.seen_media.add(key)
+        if ref.kind == "dash":
+            self.error(ref.url, "DASH manifests are not captured yet")
+            return
+        max_bytes = self.fetcher.settings.max_media_bytes
+        try:
+            if not self.permitted(key):
+                return
+            if ref.kind == "hls":
+                download = capture_hls(self.fetcher, key, self.media_dir, max_bytes=max_bytes)
+                kind: CaptureKind = "video"
+            else:
+                download = self.fetcher.download(key, self.media_dir, max_bytes=max_bytes)
+                kind = _media_kind(ref, download)
+        except FetchError as exc:
+            self.error(ref.url, exc)
+            return
+        if kind not in self.policy.capture_kinds:
+            return
+        self.emit(
+            CapturedItem(
+                kind=kind,
+                page_url=page.final_url,
+                media_url=key,
+                path=download.path,
+                sha256=download.sha256,
+                size=download.size,
+                content_type=download.content_type,
+                page_sha256=page.sha256,
+                page_title=title,
+                http_status=download.status,
+                fetched_at=download.fetched_at,
+                final_url=download.final_url,
+                redirect_chain=download.redirect_chain,
+                resolved_ip=download.resolved_ip,
+                response_headers=download.headers,
+            )
+        )
+
+
+def crawl_site(
+    fetcher: Fetcher,
+    policy: CrawlPolicy,
+    *,
+    media_dir: Path,
+    on_item: Callable[[CapturedItem], None] | None = None,
+) -> CrawlReport:
+    """Crawl breadth-first from ``policy.seeds`` and capture what the pages serve.
+
+    At most ``min(policy.max_pages, settings.max_pages_per_site)`` page fetches are attempted,
+    none deeper than ``policy.max_depth`` links from a seed. Captured content is stored by
+    sha256 under ``media_dir``. Exceptions raised by ``on_item`` are the caller's and propagate.
+    """
+    return _Crawl(fetcher, policy, media_dir, on_item).run()

@@ -1,0 +1,136 @@
+"""Capture an HLS stream (``.m3u8``) as one MPEG-TS file.
+
+Every request (master playlist, variant playlist, each segment) goes through the
+:class:`~jianwang.monitoring.fetch.Fetcher`, so a playlist cannot point the crawler at an internal
+address. From a master playlist the lowest-bandwidth variant is taken: it is the cheapest to
+fetch and still enough to fingerprint. MPEG-TS segments of one rendition concatenate into a
+valid TS stream, so the segments are appended in playlist order to one file, hashed on the way,
+and stored content-addressed like any other download.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import m3u8
+
+from jianwang.content import ContentStore
+from jianwang.errors import FetchError
+from jianwang.monitoring.fetch import Download, Fetcher, FetchResult
+
+logger = logging.getLogger(__name__)
+
+TS_CONTENT_TYPE = "video/mp2t"
+
+
+def _load(page: FetchResult) -> Any:
+    """Parse a fetched playlist, or raise FetchError naming its URL."""
+    text = page.content.decode("utf-8", errors="replace")
+    if not text.lstrip("\ufeff \r\n\t").startswith("#EXTM3U"):
+        raise FetchError(f"{page.final_url}: not an HLS playlist (no #EXTM3U header)")
+    try:
+        return m3u8.loads(text, uri=page.final_url)
+    except Exception as exc:  # m3u8 raises assorted errors on malformed input
+        raise FetchError(f"{page.final_url}: malformed HLS playlist: {exc}") from exc
+
+
+def _bandwidth(playlist: Any) -> float:
+    info = playlist.stream_info
+    value = getattr(info, "bandwidth", None) or getattr(info, "average_bandwidth", None)
+    return float(value) if value else float("inf")
+
+
+def _media_playlist(fetcher: Fetcher, url: str) -> tuple[FetchResult, Any]:
+    """The media playlist for ``url``: itself, or its lowest-bandwidth variant."""
+    page = fetcher.fetch_page(url)
+    parsed = _load(page)
+    if not parsed.is_variant:
+        return page, parsed
+    if not parsed.playlists:
+        raise FetchError(f"{page.final_url}: master playlist lists no variants")
+    variant = min(parsed.playlists, key=_bandwidth)
+    logger.info("HLS %s: taking variant %s", url, variant.absolute_uri)
+    page = fetcher.fetch_page(variant.absolute_uri)
+    parsed = _load(page)
+    if parsed.is_variant:
+        raise FetchError(f"{page.final_url}: variant playlist is itself a master playlist")
+    return page, parsed
+
+
+def _check_segments(page: FetchResult, parsed: Any) -> list[Any]:
+    segments = list(parsed.segments)
+    if not segments:
+        raise FetchError(f"{page.final_url}: media playlist has no segments")
+    for key in parsed.keys or []:
+        if key is not None and (key.method or "NONE").upper() != "NONE":
+            raise FetchError(f"{page.final_url}: encrypted HLS ({key.method}) is not captured")
+    if any(getattr(seg, "init_section", None) for seg in segments):
+        raise FetchError(f"{page.final_url}: fMP4 HLS (EXT-X-MAP) is not captured yet")
+    if any(seg.byterange for seg in segments):
+        raise FetchError(f"{page.final_url}: byte-range HLS segments are not captured yet")
+    return segments
+
+
+def capture_hls(
+    fetcher: Fetcher,
+    url: str,
+    dest_dir: Path,
+    *,
+    max_bytes: int,
+    max_segments: int | None = None,
+) -> Download:
+    """Fetch the stream at ``url`` into one ``.ts`` file stored under its sha256 in ``dest_dir``.
+
+    A live playlist (no ``#EXT-X-ENDLIST``) is captured as listed at the moment of the fetch.
+    ``max_segments`` keeps only the first segments (a sample is enough to match). Raises
+    :class:`FetchError` for malformed or unsupported playlists (naming the URL), a refused or
+    failing segment, or more than ``max_bytes`` in total.
+    """
+    started = time.monotonic()
+    deadline = started + fetcher.media_time_limit(max_bytes)
+    page, parsed = _media_playlist(fetcher, url)
+    segments = _check_segments(page, parsed)
+    if max_segments is not None:
+        segments = segments[: max(1, max_segments)]
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    hasher = hashlib.sha256()
+    size = 0
+    fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=".hls-", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        with open(fd, "wb") as out:
+            for index, segment in enumerate(segments):
+                remaining_s = deadline - time.monotonic()
+                if remaining_s <= 0:
+                    raise FetchError(f"{url}: too slow (time limit passed at segment {index})")
+                with fetcher.open(segment.absolute_uri, time_limit_s=remaining_s) as opened:
+                    for chunk in opened.iter_chunks(max_bytes=max_bytes - size):
+                        out.write(chunk)
+                        hasher.update(chunk)
+                        size += len(chunk)
+        digest = hasher.hexdigest()
+        path = ContentStore(dest_dir).settle(tmp, digest, ".ts").path
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    logger.info("HLS %s: %d segments, %d bytes -> %s", url, len(segments), size, path.name)
+    return Download(
+        url=url,
+        final_url=page.final_url,
+        redirect_chain=page.redirect_chain,
+        path=path,
+        sha256=digest,
+        size=size,
+        content_type=TS_CONTENT_TYPE,
+        status=page.status,
+        headers=page.headers,
+        fetched_at=page.fetched_at,
+        elapsed_s=time.monotonic() - started,
+        resolved_ip=page.resolved_ip,
+        parts=len(segments),
+    )

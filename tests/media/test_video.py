@@ -1,0 +1,99 @@
+"""iter_frames(): small frames sampled by timestamp, from whole, damaged and odd inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from jianwang.errors import DecodeTimeout, MediaError
+from jianwang.media import DecodeLimits, iter_frames, write_audio, write_video
+
+FPS = 25.0
+SECONDS = 4.0
+
+
+def _frames(seconds: float, fps: float, size: tuple[int, int] = (160, 120)) -> list[np.ndarray]:
+    """Left half bright, right half dark, and overall brightness rising with time."""
+    width, height = size
+    frames = []
+    for i in range(round(seconds * fps)):
+        image = np.zeros((height, width, 3), np.uint8)
+        image[:, : width // 2] = 60 + i
+        frames.append(image)
+    return frames
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("video") / "clip.mp4"
+    return write_video(path, _frames(SECONDS, FPS), FPS)
+
+
+def test_sampling_rate_and_times(clip: Path) -> None:
+    frames = list(iter_frames(clip, fps=2.0))
+    assert len(frames) == pytest.approx(2.0 * SECONDS, abs=1)
+    times = [f.t for f in frames]
+    assert times == sorted(times) and len(set(times)) == len(times)
+    for k, t in enumerate(times):
+        assert k / 2.0 <= t + 1e-6 < k / 2.0 + 1 / FPS + 1e-6
+    image = frames[0].image
+    assert image.shape == (64, 64) and image.dtype == np.uint8
+    assert image[:, :24].mean() > image[:, 40:].mean() + 40
+
+
+def test_rgb_native_size(clip: Path) -> None:
+    frame = next(iter_frames(clip, fps=1.0, size=None, grey=False))
+    assert frame.image.shape == (120, 160, 3)
+
+
+def test_start_and_length(clip: Path) -> None:
+    frames = list(iter_frames(clip, fps=5.0, start_s=1.0, max_seconds=2.0))
+    assert len(frames) == pytest.approx(10, abs=1)
+    assert frames[0].t == pytest.approx(1.0, abs=1e-3)
+    assert all(1.0 - 1e-6 <= f.t < 3.0 for f in frames)
+
+
+def test_higher_rate_than_source_yields_each_frame_once(tmp_path: Path) -> None:
+    path = write_video(tmp_path / "slow.mp4", _frames(2.0, 5.0), 5.0)
+    frames = list(iter_frames(path, fps=20.0))
+    assert len(frames) == 10
+
+
+def test_truncated_transport_stream_decodes_partially(tmp_path: Path) -> None:
+    path = write_video(tmp_path / "cut.ts", _frames(SECONDS, FPS), FPS)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    frames = list(iter_frames(path, fps=5.0))
+    assert 0 < len(frames) < 5.0 * SECONDS
+
+
+def test_truncated_mp4_decodes_partially_or_names_the_file(tmp_path: Path, clip: Path) -> None:
+    path = tmp_path / "half.mp4"
+    data = clip.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    try:
+        frames = list(iter_frames(path, fps=5.0))
+    except MediaError as exc:
+        assert "half.mp4" in str(exc)
+    else:
+        assert 0 < len(frames) < 5.0 * SECONDS
+
+
+def test_no_video_stream(tmp_path: Path) -> None:
+    path = write_audio(tmp_path / "song.m4a", np.zeros(8000, np.float32), 8000)
+    with pytest.raises(MediaError, match=r"song\.m4a: no video stream"):
+        list(iter_frames(path))
+
+
+def test_not_media(tmp_path: Path) -> None:
+    path = tmp_path / "poster.mp4"
+    path.write_text("<html>404 not found</html>\n" * 20)
+    with pytest.raises(MediaError, match=r"poster\.mp4"):
+        list(iter_frames(path))
+
+
+def test_deadline(clip: Path) -> None:
+    with pytest.raises(DecodeTimeout, match=r"clip\.mp4"):
+        list(iter_frames(clip, limits=DecodeLimits(timeout_s=1e-9)))

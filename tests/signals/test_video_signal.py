@@ -1,0 +1,148 @@
+"""Video frame hashes: pirate transformations still match, unrelated video does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from jianwang.index import BinaryIndex
+from jianwang.matching import match
+from jianwang.signals.synth_video import SyntheticVideo, SynthFrame, concat, transform
+from jianwang.signals.video import VideoFrameHash, crop_black_bars, resize_area
+
+FPS = 2.0
+
+
+@pytest.fixture(scope="module")
+def signal() -> VideoFrameHash:
+    return VideoFrameHash()
+
+
+@pytest.fixture(scope="module")
+def videos() -> list[SyntheticVideo]:
+    return [SyntheticVideo(900 + i, 60.0) for i in range(8)]
+
+
+@pytest.fixture(scope="module")
+def index(signal: VideoFrameHash, videos: list[SyntheticVideo]) -> BinaryIndex:
+    idx = signal.new_index()
+    for i, video in enumerate(videos):
+        signal.add_to_index(idx, i, signal.fingerprint_decoded(video.frames(FPS)))
+    assert isinstance(idx, BinaryIndex)
+    return idx
+
+
+@pytest.mark.parametrize("how", ["reencode", "scale", "crop", "flip", "letterbox"])
+def test_transformed_excerpts_match_at_the_right_place(
+    signal: VideoFrameHash, videos: list[SyntheticVideo], index: BinaryIndex, how: str
+) -> None:
+    clip = transform(videos[3].frames(FPS, 30.0, 42.0), how, seed=2)
+    found = match(signal, index, signal.fingerprint_decoded(clip))
+    assert found and found[0].item_id == 3
+    assert found[0].ref_start == pytest.approx(30.0, abs=1.0)
+    assert found[0].ref_end == pytest.approx(41.5, abs=1.0)
+    assert found[0].speed == pytest.approx(1.0, abs=0.05)
+
+
+def test_heavier_crop_still_matches(
+    signal: VideoFrameHash, videos: list[SyntheticVideo], index: BinaryIndex
+) -> None:
+    clip = transform(videos[4].frames(FPS, 20.0, 35.0), "crop", crop=0.10)
+    found = match(signal, index, signal.fingerprint_decoded(clip))
+    assert found and found[0].item_id == 4
+    assert found[0].ref_start - found[0].query_start == pytest.approx(20.0, abs=1.0)
+
+
+def test_sped_up_copy_matches_with_its_speed(
+    signal: VideoFrameHash, videos: list[SyntheticVideo], index: BinaryIndex
+) -> None:
+    clip = transform(videos[5].frames(FPS, 10.0, 40.0, speed=1.1), "reencode")
+    found = match(signal, index, signal.fingerprint_decoded(clip))
+    assert found and found[0].item_id == 5
+    assert found[0].speed == pytest.approx(1.1, abs=0.04)
+    assert found[0].ref_start == pytest.approx(10.0, abs=1.5)
+
+
+def test_excerpt_inside_unrelated_video_is_localised(
+    signal: VideoFrameHash, videos: list[SyntheticVideo], index: BinaryIndex
+) -> None:
+    filler = SyntheticVideo(4242, 40.0)
+    clip = concat(
+        filler.frames(FPS, 0.0, 20.0),
+        videos[6].frames(FPS, 12.0, 24.0),
+        filler.frames(FPS, 20.0, 40.0),
+        fps=FPS,
+    )
+    found = match(signal, index, signal.fingerprint_decoded(clip))
+    assert [m.item_id for m in found] == [6]
+    assert found[0].query_start == pytest.approx(20.0, abs=1.0)
+    assert found[0].query_end == pytest.approx(31.5, abs=1.0)
+    assert found[0].ref_start == pytest.approx(12.0, abs=1.0)
+
+
+def test_unrelated_videos_never_match(signal: VideoFrameHash, index: BinaryIndex) -> None:
+    false_matches = []
+    for k in range(30):
+        clip = SyntheticVideo(20_000 + k, 20.0).frames(FPS)
+        if k % 3 == 1:
+            clip = transform(clip, "flip")
+        false_matches += match(signal, index, signal.fingerprint_decoded(clip))
+    assert false_matches == []
+
+
+def test_uniform_frames_are_skipped(signal: VideoFrameHash, index: BinaryIndex) -> None:
+    frames = [SynthFrame(i / FPS, np.full((72, 128), 0.4 * (i % 2), np.float32)) for i in range(40)]
+    fp = signal.fingerprint_decoded(frames)
+    assert fp.empty and fp.length == pytest.approx(20.0)
+    assert match(signal, index, fp) == []
+
+
+def test_rgb_and_uint8_frames_hash_like_grey_float(
+    signal: VideoFrameHash, videos: list[SyntheticVideo]
+) -> None:
+    grey = videos[0].frame(7.3)
+    rgb = (np.repeat(grey[..., None], 3, axis=2) * 255).round().astype(np.uint8)
+    a, b = signal.frame_hashes(grey), signal.frame_hashes(rgb)
+    assert a is not None and b is not None
+    assert int(np.bitwise_count(a[0] ^ b[0])) <= 2
+
+
+def test_flipped_hash_is_the_hash_of_the_mirrored_frame(
+    signal: VideoFrameHash, videos: list[SyntheticVideo]
+) -> None:
+    img = videos[1].frame(3.0)
+    plain, mirrored = signal.frame_hashes(img), signal.frame_hashes(img[:, ::-1])
+    assert plain is not None and mirrored is not None
+    assert int(np.bitwise_count(plain[1] ^ mirrored[0])) <= 2
+    assert int(np.bitwise_count(plain[0] ^ mirrored[0])) > 12
+
+
+def test_black_bars_are_cut_but_dark_pictures_are_kept() -> None:
+    picture = np.random.default_rng(0).uniform(0.2, 0.9, (50, 80))
+    boxed = np.zeros((70, 100))
+    boxed[10:60, 10:90] = picture
+    assert crop_black_bars(boxed, 0.08).shape == (50, 80)
+    night = np.zeros((60, 60))
+    night[25:30, 25:30] = 0.5
+    assert crop_black_bars(night, 0.08).shape == (60, 60)
+    assert resize_area(picture, 32).shape == (32, 32)
+    assert resize_area(picture[:10, :10], 32).mean() == pytest.approx(
+        picture[:10, :10].mean(), abs=0.02
+    )
+
+
+def test_fingerprint_of_an_encoded_file(
+    signal: VideoFrameHash, videos: list[SyntheticVideo], index: BinaryIndex, tmp_path: Path
+) -> None:
+    encode = pytest.importorskip("jianwang.media.encode")
+    rgb = [
+        np.repeat((f.image[..., None] * 255).round().astype(np.uint8), 3, axis=2)
+        for f in videos[2].frames(10.0, 5.0, 17.0)
+    ]
+    path = tmp_path / "copy.mp4"
+    encode.write_video(path, rgb, 10.0)
+    found = match(signal, index, signal.fingerprint(path))
+    assert found and found[0].item_id == 2
+    assert found[0].ref_start - found[0].query_start == pytest.approx(5.0, abs=1.0)
