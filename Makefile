@@ -22,8 +22,8 @@ demo: $(STAMP)
 	$(BIN)/jianwang --data-dir $(DEMO_DIR) demo $(DEMO_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)

@@ -1,4 +1,4 @@
-"""The README stays true to the code: every command is documented and every documented one exists."""
+"""The README stays true to the code: every command is documented, every documented one exists."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ def test_chain_links_and_verifies(factory) -> None:  # type: ignore[no-untyped-d
         entries = list(s.scalars(select(LedgerEntry).order_by(LedgerEntry.seq)))
         assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
         assert entries[0].prev_hash == GENESIS_HASH
-        assert all(b.prev_hash == a.entry_hash for a, b in zip(entries, entries[1:], strict=False))
+        assert all(b.prev_hash == a.entry_hash for a, b in pairwise(entries))
         assert verify_chain(s) == []
 
 
