@@ -25,7 +25,10 @@ def run_cmd(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per site.")] = False,
 ) -> None:
-    """Run one sweep of the named sites (or of every active site)."""
+    """Run one sweep of the named sites (or of every active site).
+
+    Exit code 1 when a site could not be reached at all (no page fetched).
+    """
     app_ctx = app_context(ctx)
     with app_ctx.transaction() as session:
         if site:
@@ -64,15 +67,19 @@ def run_cmd(
     if as_json:
         for result in results:
             typer.echo(to_json(result))
-        return
-    print_table(
-        "Sweeps",
-        ["site", "pages", "new captures", "already seen", "detections", "errors"],
-        [
-            (r.site, r.pages, r.captures_new, r.captures_seen, r.detections, len(r.errors))
-            for r in results
-        ],
-    )
+    else:
+        print_table(
+            "Sweeps",
+            ["site", "pages", "new captures", "already seen", "detections", "errors"],
+            [
+                (r.site, r.pages, r.captures_new, r.captures_seen, r.detections, len(r.errors))
+                for r in results
+            ],
+        )
     for result in results:
         for error in result.errors:
             typer.echo(f"{result.site}: {error}", err=True)
+    unreachable = [r.site for r in results if r.pages == 0]
+    if unreachable:
+        typer.echo(f"error: no page could be fetched from: {', '.join(unreachable)}", err=True)
+        raise typer.Exit(1)

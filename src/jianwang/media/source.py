@@ -79,8 +79,13 @@ def open_input(source: Source, *, timeout_s: float) -> Iterator[InputContainer]:
     """
     _check_local(source)
     name = source_name(source)
+    # A local file may only read local files: a captured "video" that is really a playlist must
+    # not make FFmpeg fetch its segments from the network, past the crawler's address guard.
+    whitelist = "http,https,tcp,tls" if is_url(source) else "file"
     try:
-        container = av.open(str(source), mode="r", timeout=timeout_s)
+        container = av.open(
+            str(source), mode="r", timeout=timeout_s, options={"protocol_whitelist": whitelist}
+        )
     except (av.error.FFmpegError, OSError) as exc:
         raise media_error(source, exc) from exc
     try:
