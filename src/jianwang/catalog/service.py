@@ -279,7 +279,7 @@ def find_site(session: Session, ref: str | int) -> Site:
     if isinstance(ref, int) or str(ref).isdigit():
         site = session.get(Site, int(ref))
     else:
-        site = session.scalar(select(Site).where(or_(Site.name == ref)))
+        site = session.scalar(select(Site).where(Site.name == ref))
         if site is None:
             site = next((s for s in session.scalars(select(Site)) if ref in s.domains), None)
     if site is None:
@@ -369,3 +369,54 @@ def add_batch(
         find_work(session, ref).batch = batch
     session.flush()
     return batch
+
+
+@dataclass(frozen=True)
+class LicenceRow:
+    """A licence as listed to a person."""
+
+    id: int
+    work: str
+    site: str
+    territory: str
+    starts_on: date
+    ends_on: date | None
+
+
+def list_licences(session: Session) -> list[LicenceRow]:
+    """Every licence, oldest first."""
+    rows = session.execute(
+        select(Licence, Site.name).join(Site, Licence.site_id == Site.id).order_by(Licence.id)
+    ).all()
+    return [
+        LicenceRow(
+            id=lic.id,
+            work=lic.work.title,
+            site=site_name,
+            territory=lic.territory,
+            starts_on=lic.starts_on,
+            ends_on=lic.ends_on,
+        )
+        for lic, site_name in rows
+    ]
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """A protection-list batch as listed to a person."""
+
+    id: int
+    name: str
+    published_at: datetime | None
+    works: int
+
+
+def list_batches(session: Session) -> list[BatchRow]:
+    """Every protection-list batch with its number of works, oldest first."""
+    counts = dict(
+        session.execute(select(Work.batch_id, func.count()).group_by(Work.batch_id)).all()
+    )
+    return [
+        BatchRow(id=b.id, name=b.name, published_at=b.published_at, works=counts.get(b.id, 0))
+        for b in session.scalars(select(ProtectionBatch).order_by(ProtectionBatch.id))
+    ]

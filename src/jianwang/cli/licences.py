@@ -6,13 +6,11 @@ from datetime import date
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from jianwang.catalog import service
 from jianwang.cli.context import app_context
-from jianwang.cli.output import print_table, to_json
+from jianwang.cli.output import JsonFlag, emit_result, emit_rows
 from jianwang.cli.works import _parse_date
-from jianwang.db.models import Licence, Site
 
 app = typer.Typer(
     help="Record licences: a match on a licensed site is not an infringement.", no_args_is_help=True
@@ -31,7 +29,7 @@ def add(
         str | None, typer.Option("--until", help="Last day, YYYY-MM-DD (default: open-ended).")
     ] = None,
     territory: Annotated[str, typer.Option("--territory", help="Region code, * for all.")] = "*",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Record that a site may carry a work."""
     starts_on = _parse_date(start, "--from") if start else date.today()
@@ -53,39 +51,18 @@ def add(
             "from": starts_on,
             "until": ends_on,
         }
-    if as_json:
-        typer.echo(to_json(result))
-    else:
-        typer.echo(f"licence {result['id']} recorded")
+    emit_result(result, as_json=as_json, message=f"licence {result['id']} recorded")
 
 
 @app.command("list")
-def list_cmd(
-    ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
-) -> None:
+def list_cmd(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """List licences."""
     with app_context(ctx).transaction() as session:
-        rows = [
-            {
-                "id": lic.id,
-                "work": lic.work.title,
-                "site": site_name,
-                "territory": lic.territory,
-                "from": lic.starts_on,
-                "until": lic.ends_on,
-            }
-            for lic, site_name in session.execute(
-                select(Licence, Site.name)
-                .join(Site, Licence.site_id == Site.id)
-                .order_by(Licence.id)
-            ).all()
-        ]
-    if as_json:
-        typer.echo(to_json(rows))
-        return
-    print_table(
-        "Licences",
-        ["id", "work", "site", "territory", "from", "until"],
-        [tuple(r.values()) for r in rows],
+        rows = service.list_licences(session)
+    emit_rows(
+        rows,
+        as_json=as_json,
+        title="Licences",
+        columns=["id", "work", "site", "territory", "from", "until"],
+        cells=lambda r: (r.id, r.work, r.site, r.territory, r.starts_on, r.ends_on),
     )

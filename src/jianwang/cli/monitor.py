@@ -6,12 +6,11 @@ from typing import Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from sqlalchemy import select
 
 from jianwang.catalog.service import find_site
 from jianwang.cli.context import app_context
 from jianwang.cli.output import print_table, to_json
-from jianwang.db.models import Site, SiteStatus
+from jianwang.monitoring.sites import active_site_ids
 from jianwang.pipeline.sweep import SweepResult, sweep_site
 
 app = typer.Typer(help="Crawl registered sites and match what they serve.", no_args_is_help=True)
@@ -23,7 +22,9 @@ def run_cmd(
     site: Annotated[
         list[str] | None, typer.Option("--site", help="Site id or name; default: all active.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per site.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per site, a line each.")
+    ] = False,
 ) -> None:
     """Run one sweep of the named sites (or of every active site).
 
@@ -34,9 +35,7 @@ def run_cmd(
         if site:
             site_ids = [find_site(session, ref).id for ref in site]
         else:
-            site_ids = list(
-                session.scalars(select(Site.id).where(Site.status == SiteStatus.ACTIVE))
-            )
+            site_ids = active_site_ids(session)
         indexes = app_ctx.indexes(session)
     results: list[SweepResult] = []
     with Progress(

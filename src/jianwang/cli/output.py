@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -49,3 +50,26 @@ def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
     for row in rows:
         table.add_row(*("-" if cell is None else str(cell) for cell in row))
     console().print(table)
+
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def emit_rows(
+    rows: Sequence[Any],
+    *,
+    as_json: bool,
+    title: str,
+    columns: Sequence[str],
+    cells: Callable[[Any], Sequence[Any]],
+) -> None:
+    """A JSON list for scripts, or a titled table whose row cells ``cells`` picks out."""
+    if as_json:
+        typer.echo(to_json(list(rows)))
+    else:
+        print_table(title, columns, [cells(row) for row in rows])
+
+
+def emit_result(result: Any, *, as_json: bool, message: str) -> None:
+    """One JSON object for scripts, or one line for people."""
+    typer.echo(to_json(result) if as_json else message)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from jianwang.cli.context import app_context
-from jianwang.cli.output import print_table, to_json
+from jianwang.cli.output import JsonFlag, emit_result, emit_rows
 from jianwang.db.models import SiteKind
 from jianwang.monitoring import sites as service
 
@@ -34,7 +34,7 @@ def add(
     ignore_robots: Annotated[
         bool, typer.Option("--ignore-robots", help="Do not honour robots.txt on this site.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Register a site to monitor."""
     with app_context(ctx).transaction() as session:
@@ -52,37 +52,31 @@ def add(
             respect_robots=not ignore_robots,
         )
         result = {"id": site.id, "name": site.name, "domains": site.domains}
-    if as_json:
-        typer.echo(to_json(result))
-    else:
-        typer.echo(f"site {result['id']} {result['name']!r} registered ({', '.join(site.domains)})")
+    emit_result(
+        result,
+        as_json=as_json,
+        message=f"site {result['id']} {result['name']!r} registered ({', '.join(site.domains)})",
+    )
 
 
 @app.command("list")
-def list_cmd(
-    ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
-) -> None:
+def list_cmd(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """List registered sites."""
     with app_context(ctx).transaction() as session:
         rows = service.list_sites(session)
-    if as_json:
-        typer.echo(to_json(rows))
-        return
-    print_table(
-        "Sites",
-        ["id", "name", "kind", "status", "domains", "region", "operator", "last sweep"],
-        [
-            (
-                r.id,
-                r.name,
-                r.kind,
-                r.status,
-                ", ".join(r.domains),
-                r.region,
-                r.operator,
-                r.last_sweep_at,
-            )
-            for r in rows
-        ],
+    emit_rows(
+        rows,
+        as_json=as_json,
+        title="Sites",
+        columns=["id", "name", "kind", "status", "domains", "region", "operator", "last sweep"],
+        cells=lambda r: (
+            r.id,
+            r.name,
+            r.kind,
+            r.status,
+            ", ".join(r.domains),
+            r.region,
+            r.operator,
+            r.last_sweep_at,
+        ),
     )

@@ -10,7 +10,7 @@ import typer
 
 from jianwang.catalog import service
 from jianwang.cli.context import app_context
-from jianwang.cli.output import print_table, to_json
+from jianwang.cli.output import JsonFlag, emit_result, emit_rows
 from jianwang.db.models import WorkKind
 
 app = typer.Typer(help="Register protected works with their reference media.", no_args_is_help=True)
@@ -35,7 +35,7 @@ def add(
     ] = None,
     proof: Annotated[str | None, typer.Option("--proof", help="Proof of rights.")] = None,
     batch: Annotated[str | None, typer.Option("--batch", help="Protection-list batch.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Register one work and fingerprint its reference files."""
     app_ctx = app_context(ctx)
@@ -58,10 +58,11 @@ def add(
         )
         result = {"id": work.id, "title": work.title, "assets": [a.name for a in work.assets]}
     indexes.save()
-    if as_json:
-        typer.echo(to_json(result))
-    else:
-        typer.echo(f"registered work {result['id']}: {result['title']} ({len(reference)} file(s))")
+    emit_result(
+        result,
+        as_json=as_json,
+        message=f"registered work {result['id']}: {result['title']} ({len(reference)} file(s))",
+    )
 
 
 @app.command("import")
@@ -73,7 +74,7 @@ def import_dir(
         str, typer.Option("--rights-holder", help="Rights holder of every imported work.")
     ] = "unknown",
     batch: Annotated[str | None, typer.Option("--batch", help="Protection-list batch.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Register one work per file in DIRECTORY, titled by its file name (all or nothing)."""
     app_ctx = app_context(ctx)
@@ -92,39 +93,38 @@ def import_dir(
         )
         result = [{"id": w.id, "title": w.title} for w in works]
     indexes.save()
-    if as_json:
-        typer.echo(to_json(result))
-    else:
-        typer.echo(f"imported {len(result)} work(s) from {directory}")
+    emit_result(result, as_json=as_json, message=f"imported {len(result)} work(s) from {directory}")
 
 
 @app.command("list")
-def list_cmd(
-    ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
-) -> None:
+def list_cmd(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """List the registered works."""
     with app_context(ctx).transaction() as session:
         rows = service.list_works(session)
-    if as_json:
-        typer.echo(to_json(rows))
-        return
-    print_table(
-        "Works",
-        ["id", "title", "kind", "rights holder", "assets", "batch", "licences", "protected until"],
-        [
-            (
-                r.id,
-                r.title,
-                r.kind,
-                r.rights_holder,
-                r.assets,
-                r.batch,
-                r.licences,
-                r.protected_until,
-            )
-            for r in rows
+    emit_rows(
+        rows,
+        as_json=as_json,
+        title="Works",
+        columns=[
+            "id",
+            "title",
+            "kind",
+            "rights holder",
+            "assets",
+            "batch",
+            "licences",
+            "protected until",
         ],
+        cells=lambda r: (
+            r.id,
+            r.title,
+            r.kind,
+            r.rights_holder,
+            r.assets,
+            r.batch,
+            r.licences,
+            r.protected_until,
+        ),
     )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from jianwang.catalog.indexes import IndexSet
 from jianwang.catalog.service import licence_for
 from jianwang.db import utcnow
-from jianwang.db.models import AssetKind, Capture, Detection, DetectionStatus
+from jianwang.db.models import AssetKind, Capture, Detection, DetectionStatus, Site
 from jianwang.detections.identify import identify_file
 from jianwang.errors import JianwangError, UserError
 from jianwang.evidence import ledger
@@ -183,3 +183,52 @@ def pending_detections(session: Session, *, site_id: int | None = None) -> list[
     if site_id is not None:
         query = query.join(Capture).where(Capture.site_id == site_id)
     return list(session.scalars(query.order_by(Detection.id)))
+
+
+@dataclass(frozen=True)
+class DetectionRow:
+    """A detection as listed to a person or a script."""
+
+    id: int
+    work: str
+    site: str
+    url: str
+    signal: str
+    score: float
+    query_start: float
+    query_end: float
+    ref_start: float
+    ref_end: float
+    speed: float
+    status: str
+
+
+def list_detections(
+    session: Session, *, status: DetectionStatus | None = None
+) -> list[DetectionRow]:
+    """Detections, newest first, optionally of one status."""
+    query = (
+        select(Detection, Capture, Site)
+        .join(Capture, Detection.capture_id == Capture.id)
+        .join(Site, Capture.site_id == Site.id)
+        .order_by(Detection.id.desc())
+    )
+    if status is not None:
+        query = query.where(Detection.status == status)
+    return [
+        DetectionRow(
+            id=d.id,
+            work=d.work.title,
+            site=s.name,
+            url=c.media_url or c.page_url,
+            signal=d.signal,
+            score=d.score,
+            query_start=d.query_start,
+            query_end=d.query_end,
+            ref_start=d.ref_start,
+            ref_end=d.ref_end,
+            speed=d.speed,
+            status=d.status.value,
+        )
+        for d, c, s in session.execute(query).all()
+    ]

@@ -116,3 +116,10 @@ def list_sites(session: Session) -> list[SiteRow]:
         )
         for s in session.scalars(select(Site).order_by(Site.id))
     ]
+
+
+def active_site_ids(session: Session) -> list[int]:
+    """Ids of the sites a sweep of "all sites" covers."""
+    return list(
+        session.scalars(select(Site.id).where(Site.status == SiteStatus.ACTIVE).order_by(Site.id))
+    )
