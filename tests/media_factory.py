@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jianwang.media.encode import write_audio
-from jianwang.sandbox.synth import synth_music, synth_prose, synth_video
+from jianwang.media.synth import synth_music, synth_prose, synth_video
 
 RATE = 22050
 

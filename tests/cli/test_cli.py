@@ -236,3 +236,11 @@ def test_identify_refuses_forbidden_urls(
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert all(line["matches"] == [] and line["error"] for line in lines)
     assert "127.0.0.1" in lines[0]["error"]
+
+
+def test_demo_refuses_a_data_dir_in_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    assert jw(data, "works", "list", "--json") == 0
+    capsys.readouterr()
+    assert jw(data, "demo") == 2
+    assert "already holds a Jianwang database" in capsys.readouterr().err

@@ -10,13 +10,7 @@ import pytest
 from jianwang.errors import MediaError
 from jianwang.index import HashIndex
 from jianwang.matching import match
-from jianwang.signals.synth_text import (
-    pirate_page,
-    reflow,
-    synth_chinese,
-    synth_prose,
-    to_traditional,
-)
+from jianwang.signals.example_media import pirate_page, prose_chars, reflow, to_traditional
 from jianwang.signals.text import TextWinnow, kgram_hashes, winnow
 
 
@@ -27,9 +21,7 @@ def signal() -> TextWinnow:
 
 @pytest.fixture(scope="module")
 def chapters() -> list[str]:
-    return [
-        synth_chinese(300 + i, 3000) if i % 2 else synth_prose(300 + i, 3000) for i in range(20)
-    ]
+    return [prose_chars(300 + i, 3000, lang="zh" if i % 2 else "en") for i in range(20)]
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +108,7 @@ def test_500_character_excerpt_maps_back_to_original_characters(
 def test_unrelated_texts_never_match(signal: TextWinnow, index: HashIndex) -> None:
     false_matches = []
     for k in range(60):
-        text = synth_chinese(50_000 + k, 2000) if k % 2 else synth_prose(50_000 + k, 2000)
+        text = prose_chars(50_000 + k, 2000, lang="zh" if k % 2 else "en")
         false_matches += match(signal, index, signal.fingerprint_decoded(text))
     assert false_matches == []
 

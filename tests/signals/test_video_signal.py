@@ -9,7 +9,7 @@ import pytest
 
 from jianwang.index import BinaryIndex
 from jianwang.matching import match
-from jianwang.signals.synth_video import SyntheticVideo, SynthFrame, concat, transform
+from jianwang.signals.example_media import SyntheticVideo, SynthFrame, concat, transform
 from jianwang.signals.video import VideoFrameHash, crop_black_bars, resize_area
 
 FPS = 2.0

@@ -51,13 +51,11 @@ def match(
         results = chain_matches(fp, qidx, items, refpos, policy, item_sizes=sizes)
     else:
         results = align(positions[qidx], refpos, items, policy, signal=signal.name)
-        if policy.min_fraction > 0:
-            results = [m for m in results if _aligned_share(m, fp) >= policy.min_fraction]
+        if policy.min_rate > 0:
+            results = [m for m in results if _aligned_rate(m) >= policy.min_rate]
     return results[:max_results]
 
 
-def _aligned_share(found: SegmentMatch, fp: Fingerprint) -> float:
-    """Aligned query positions over all distinct query positions inside the matched span."""
-    times = np.unique(fp.positions)
-    inside = int(np.count_nonzero((times >= found.query_start) & (times <= found.query_end)))
-    return found.score / max(inside, 1)
+def _aligned_rate(found: SegmentMatch) -> float:
+    """Aligned query positions per second of the matched query span."""
+    return found.score / max(found.query_end - found.query_start, 1.0)

@@ -2,8 +2,12 @@
 
 A reposted chapter shares long runs of folded text with the reference, interrupted where the
 pirate site inserted ads or dropped a paragraph. Shared fingerprints (query offset, reference
-offset) of one item are taken in query order and each joins the open chain it continues best
-(both offsets move forward by at most ``max_gap`` characters, smallest change of diagonal wins).
+offset) of one item are taken in query order, one query position at a time, and each joins the
+open chain it continues best (both offsets move forward by at most ``max_gap`` characters,
+smallest change of diagonal wins). A chain takes at most one pair per query position: a phrase
+that recurs in the reference (a name and the word after it) gives one query k-gram several
+reference positions, and only the one on the chain's diagonal belongs to it; the others would
+pull the chain off its diagonal and split one copied span into several wrong ones.
 
 Decision rule: a chain is a match when it holds at least ``min_shared`` distinct query
 fingerprints and at least ``min_density`` of all query fingerprints inside its query span are
@@ -100,30 +104,48 @@ def chain_matches(
 
 
 def _chains(q: np.ndarray, r: np.ndarray, max_gap: float) -> list[_Chain]:
-    """Greedy diagonal chaining of pairs (q[i], r[i]); chains returned longest first."""
+    """Greedy diagonal chaining of pairs (q[i], r[i]); chains returned longest first.
+
+    The pairs of one query position are placed together: cheapest (chain, pair) continuations
+    first, each chain and each pair used once; pairs left over start chains of their own.
+    """
     order = np.lexsort((r, q))
     active: list[_Chain] = []
     done: list[_Chain] = []
-    for i in order:
-        qi, ri = float(q[i]), float(r[i])
+    bounds = np.flatnonzero(np.r_[True, np.diff(q[order]) != 0, True])
+    for a, b in pairwise(bounds):
+        group = order[a:b]
+        qi = float(q[group[0]])
         still: list[_Chain] = []
         for c in active:
             (still if qi - c.last_q <= max_gap else done).append(c)
         active = still
-        best: _Chain | None = None
-        best_cost = np.inf
-        for c in active:
-            dq, dr = qi - c.last_q, ri - c.last_r
-            if dq < 0 or dr <= 0 or dr > max_gap:
+        options = []
+        for ci, c in enumerate(active):
+            dq = qi - c.last_q
+            for i in group:
+                dr = float(r[i]) - c.last_r
+                if 0 < dr <= max_gap:
+                    options.append((abs(dq - dr), ci, int(i)))
+        options.sort()
+        taken_chains: set[int] = set()
+        placed: set[int] = set()
+        for _, ci, i in options:
+            if ci in taken_chains or i in placed:
                 continue
-            cost = abs(dq - dr)
-            if cost < best_cost:
-                best, best_cost = c, cost
-        if best is None:
-            best = _Chain(qi, ri)
-            active.append(best)
-        best.last_q, best.last_r = qi, ri
-        best.members.append(int(i))
+            taken_chains.add(ci)
+            placed.add(i)
+            _extend(active[ci], qi, float(r[i]), i)
+        for i in group:
+            if int(i) not in placed:
+                chain = _Chain(qi, float(r[i]))
+                chain.members.append(int(i))
+                active.append(chain)
     done.extend(active)
     done.sort(key=lambda c: -len(c.members))
     return done
+
+
+def _extend(chain: _Chain, q: float, r: float, member: int) -> None:
+    chain.last_q, chain.last_r = q, r
+    chain.members.append(member)

@@ -2,8 +2,9 @@
 
 Audio becomes mono float32 PCM at one sample rate, video becomes small grey or RGB frames at a
 chosen rate; both stream so that a feature film never sits in memory. Every av/FFmpeg failure
-surfaces as ``MediaError`` (or ``DecodeTimeout``) naming the input. The writers and transforms
-make real media for the sandbox, the tests and the benchmarks.
+surfaces as ``MediaError`` (or ``DecodeTimeout``) naming the input. ``synth`` makes deterministic
+music, video and prose, and the writers and transforms turn them into real media files, for the
+sandbox, the demo, the signals' examples, the tests and the benchmarks.
 """
 
 from jianwang.media.audio import decode_audio, iter_audio_blocks

@@ -30,13 +30,13 @@ from jianwang.enforcement.notices import draft_takedown_notices
 from jianwang.errors import UserError
 from jianwang.media.encode import write_audio
 from jianwang.media.limits import DecodeLimits
+from jianwang.media.synth import synth_music, synth_prose, synth_video
 from jianwang.media.transform import Transform, apply_transform
 from jianwang.monitoring.sites import add_site
 from jianwang.pipeline.sweep import SweepResult, sweep_site
 from jianwang.reports.summary import Summary, summarise
 from jianwang.sandbox.server import SandboxServer
 from jianwang.sandbox.sites import SiteItem, SiteSpec, run_sandbox
-from jianwang.sandbox.synth import synth_music, synth_prose, synth_video
 from jianwang.signals.registry import SignalRegistry, default_registry
 
 log = logging.getLogger(__name__)

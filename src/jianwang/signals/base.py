@@ -110,14 +110,14 @@ class TemporalPolicy:
     pair density spread over all cells, times the number of cells tried (Bonferroni), is at most
     ``alpha``. ``speed`` is reference seconds per query second (1.1 = the copy plays 10% fast).
 
-    ``min_fraction`` guards against structured coincidences that the chance model does not
-    foresee (the same drum pattern in two songs at nearby tempos lines up like a sped-up copy):
-    the aligned query positions must also be at least this share of all the query's distinct
-    positions inside the matched span.
+    ``min_rate`` guards against structured coincidences that the chance model does not foresee
+    (the same accompaniment in two songs at nearby tempos lines up like a sped-up copy, a little
+    each bar): the aligned query positions per second of the matched span must reach it. A copy
+    aligns most of its landmarks; a coincidence only the few that repeat.
     """
 
     min_aligned: int
-    min_fraction: float = 0.0
+    min_rate: float = 0.0
     alpha: float = 1e-6
     speed_min: float = 1.0
     speed_max: float = 1.0

@@ -34,13 +34,7 @@ from jianwang.signals.base import (
     SignalType,
     TextPolicy,
 )
-from jianwang.signals.synth_text import (
-    pirate_page,
-    reflow,
-    synth_chinese,
-    synth_prose,
-    to_traditional,
-)
+from jianwang.signals.example_media import pirate_page, prose_chars, reflow, to_traditional
 
 if TYPE_CHECKING:
     from jianwang.media.limits import DecodeLimits
@@ -151,8 +145,8 @@ class TextWinnow(SignalType):
 
     def examples(self) -> list[SignalExample]:
         """A Chinese and an English chapter, their reposted copies, and unrelated text."""
-        zh = synth_chinese(42, 4000)
-        en = synth_prose(43, 4000)
+        zh = prose_chars(42, 4000, lang="zh")
+        en = prose_chars(43, 4000)
         zh_same = [
             ExampleInput("pirate_page", html_to_text(pirate_page(zh, seed=5))),
             ExampleInput("traditional", to_traditional(zh)),
@@ -165,14 +159,18 @@ class TextWinnow(SignalType):
             ExampleInput("upper_case_quoted", "“" + en[300:1500].upper() + "”"),
         ]
         zh_diff = [
-            ExampleInput("other_chapter", synth_chinese(99, 4000)),
-            ExampleInput("other_page", html_to_text(pirate_page(synth_chinese(98, 3000), seed=6))),
+            ExampleInput("other_chapter", prose_chars(99, 4000, lang="zh")),
+            ExampleInput(
+                "other_page", html_to_text(pirate_page(prose_chars(98, 3000, lang="zh"), seed=6))
+            ),
             ExampleInput("empty", ""),
             ExampleInput("punctuation", "，。！？……\n\n—— ——"),
         ]
         en_diff = [
-            ExampleInput("other_prose", synth_prose(97, 4000)),
-            ExampleInput("short", en[:15]),
+            ExampleInput("other_prose", prose_chars(97, 4000)),
+            # Shorter than one k-gram, so nothing to fingerprint. (A longer fragment of the
+            # reference is contained in it, which ``compare`` rightly scores high.)
+            ExampleInput("shorter_than_k", en[: self.config.k - 1]),
         ]
         return [
             SignalExample("chinese_chapter", zh, zh_same, zh_diff),

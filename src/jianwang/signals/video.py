@@ -30,7 +30,7 @@ from jianwang.signals.base import (
     SignalType,
     TemporalPolicy,
 )
-from jianwang.signals.synth_video import SyntheticVideo, concat, transform
+from jianwang.signals.example_media import SyntheticVideo, concat, transform
 
 if TYPE_CHECKING:
     from jianwang.media.limits import DecodeLimits

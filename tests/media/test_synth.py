@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from jianwang.media import decode_audio, iter_frames, probe
-from jianwang.sandbox.synth import synth_music, synth_prose, synth_video, synth_video_frames
+from jianwang.media.synth import synth_music, synth_prose, synth_video, synth_video_frames
 
 
 def _spectrogram(pcm: np.ndarray) -> np.ndarray:

@@ -1,10 +1,14 @@
 """Deterministic synthetic works: music, video and prose made from a seed.
 
-Jianwang ships no corpus, yet its demo, tests and benchmarks need works that behave like real
-ones under fingerprinting: music with tempo, harmony, melody and drums; video with textured,
-moving scenes and cuts; prose that reads like words. Everything comes from
+Jianwang ships no corpus, yet its demo, sandbox, signal examples, tests and benchmarks need works
+that behave like real ones under fingerprinting: music with tempo, harmony, melody and drums;
+video with textured, moving scenes and cuts; prose that reads like words. Everything comes from
 ``numpy.random.default_rng(seed)``, so a seed names a work exactly: the same seed gives
 bit-identical output, and different seeds give works that share no fingerprintable passage.
+
+The generators live in the media layer, the lowest layer that every user of them may import (the
+sandbox may import only ``media``; ``signals`` needs them for ``examples()``), so there is one
+implementation of each. ``synth_video`` writes files through ``jianwang.media.encode``.
 """
 
 from __future__ import annotations
