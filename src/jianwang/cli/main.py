@@ -59,7 +59,8 @@ app.command("demo")(demo.demo)
 
 
 def configure_logging(verbose: bool) -> None:
-    """Log to standard error: INFO from Jianwang by default, DEBUG everywhere with --verbose."""
+    """Log to standard error: warnings by default (results go to standard output, progress to
+    standard error), everything down to DEBUG with --verbose."""
     handler = RichHandler(
         console=Console(stderr=True),
         show_path=verbose,
@@ -70,7 +71,7 @@ def configure_logging(verbose: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+    log.setLevel(logging.DEBUG if verbose else logging.WARNING)
     # Keep libraries quiet unless asked.
     for noisy in ("httpx", "httpcore", "alembic", "libav"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
