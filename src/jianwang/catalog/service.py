@@ -7,7 +7,7 @@ the caller, so one command is one transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -203,8 +203,12 @@ def import_works(
     registry: SignalRegistry,
     limits: DecodeLimits,
     batch: str | None = None,
+    on_file: Callable[[Path, int, int], None] | None = None,
 ) -> list[Work]:
-    """Register one work per media or text file in ``directory``, titled by the file name."""
+    """Register one work per media or text file in ``directory``, titled by the file name.
+
+    ``on_file(path, done, total)`` is called before each file, for a progress display.
+    """
     if not directory.is_dir():
         raise NotFoundError(f"{directory}: not a directory")
     files = sorted(
@@ -214,21 +218,25 @@ def import_works(
     )
     if not files:
         raise UserError(f"{directory}: no media or text files to import")
-    return [
-        add_work(
-            session,
-            title=path.stem,
-            kind=kind,
-            rights_holder=rights_holder,
-            references=[path],
-            indexes=indexes,
-            store=store,
-            registry=registry,
-            limits=limits,
-            batch=batch,
+    works = []
+    for done, path in enumerate(files):
+        if on_file is not None:
+            on_file(path, done, len(files))
+        works.append(
+            add_work(
+                session,
+                title=path.stem,
+                kind=kind,
+                rights_holder=rights_holder,
+                references=[path],
+                indexes=indexes,
+                store=store,
+                registry=registry,
+                limits=limits,
+                batch=batch,
+            )
         )
-        for path in files
-    ]
+    return works
 
 
 def list_works(session: Session) -> list[WorkRow]:

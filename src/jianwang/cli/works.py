@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import Progress, TextColumn
 
 from jianwang.catalog import service
 from jianwang.cli.context import app_context
@@ -78,8 +80,21 @@ def import_dir(
 ) -> None:
     """Register one work per file in DIRECTORY, titled by its file name (all or nothing)."""
     app_ctx = app_context(ctx)
-    with app_ctx.transaction() as session:
+    with (
+        app_ctx.transaction() as session,
+        Progress(
+            *Progress.get_default_columns(),
+            TextColumn("{task.fields[name]}"),
+            console=Console(stderr=True),
+            transient=True,
+        ) as progress,
+    ):
         indexes = app_ctx.indexes(session)
+        task = progress.add_task("fingerprinting", total=None, name="")
+
+        def show(path: Path, done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total, name=path.name)
+
         works = service.import_works(
             session,
             directory=directory,
@@ -90,6 +105,7 @@ def import_dir(
             registry=app_ctx.registry,
             limits=app_ctx.limits,
             batch=batch,
+            on_file=show,
         )
         result = [{"id": w.id, "title": w.title} for w in works]
     indexes.save()
