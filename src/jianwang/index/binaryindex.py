@@ -8,47 +8,22 @@ processed in blocks so memory stays bounded whatever their sizes.
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
-from typing import Self
-
 import numpy as np
 
-from jianwang.index.base import Index, IndexStamp
-from jianwang.index.postings import PostingStore
-from jianwang.index.storage import read_index_file, write_index_file
-
-log = logging.getLogger(__name__)
-
-KIND = "binaryindex"
+from jianwang.index.base import IndexStamp
+from jianwang.index.postings import PostingIndex
 
 
-class BinaryIndex(Index):
+class BinaryIndex(PostingIndex):
     """64-bit codes with item and time; ``block_elements`` bounds the size of one distance block."""
 
+    KIND = "binaryindex"
+    COLUMNS = ("codes", "items", "times")
+    SORTED = False
+
     def __init__(self, stamp: IndexStamp, *, block_elements: int = 4_000_000) -> None:
-        self.stamp = stamp
+        super().__init__(stamp)
         self.block_elements = block_elements
-        self._store = PostingStore(sort=False)
-
-    def add(self, item_id: int, codes: np.ndarray, positions: np.ndarray) -> None:
-        """Append an item's codes (uint64) and times in seconds."""
-        self._store.append(item_id, codes, positions)
-
-    def remove(self, item_id: int) -> None:
-        """Forget an item."""
-        self._store.remove(item_id)
-
-    def item_ids(self) -> set[int]:
-        """Items present."""
-        return self._store.item_ids()
-
-    def item_size(self, item_id: int) -> int:
-        """Codes held for ``item_id``."""
-        return self._store.item_size(item_id)
-
-    def __len__(self) -> int:
-        return len(self._store)
 
     def search(
         self, codes: np.ndarray, max_distance: int, *, max_per_query: int | None = None
@@ -89,17 +64,3 @@ class BinaryIndex(Index):
             keep = run < max_per_query
             qidx, ridx, dist = qidx[keep], ridx[keep], dist[keep]
         return qidx, items[ridx], times[ridx], dist
-
-    def save(self, path: str | Path) -> None:
-        """Write the index to ``path`` atomically."""
-        codes, items, times = self._store.consolidate()
-        write_index_file(path, KIND, self.stamp, {"codes": codes, "items": items, "times": times})
-        log.info("saved %s (%d codes) to %s", KIND, codes.size, path)
-
-    @classmethod
-    def load(cls, path: str | Path, stamp: IndexStamp) -> Self:
-        """Read an index written with exactly ``stamp`` (else ``IndexMismatchError``)."""
-        arrays = read_index_file(path, KIND, stamp)
-        index = cls(stamp)
-        index._store.load_columns(arrays["codes"], arrays["items"], arrays["times"])
-        return index

@@ -6,22 +6,13 @@ lookups, which a sorted key array serves with two ``np.searchsorted`` calls for 
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
-from typing import Self
-
 import numpy as np
 
-from jianwang.index.base import Index, IndexStamp
-from jianwang.index.postings import PostingStore
-from jianwang.index.storage import read_index_file, write_index_file
-
-log = logging.getLogger(__name__)
-
-KIND = "hashindex"
+from jianwang.index.base import IndexStamp
+from jianwang.index.postings import PostingIndex
 
 
-class HashIndex(Index):
+class HashIndex(PostingIndex):
     """Exact-match hash index.
 
     ``max_postings`` skips, at lookup time, hashes with more postings than that: a hash found in
@@ -29,30 +20,13 @@ class HashIndex(Index):
     would only flood the aligner. It is a query-time setting, not part of the stamp.
     """
 
+    KIND = "hashindex"
+    COLUMNS = ("keys", "items", "pos")
+    SORTED = True
+
     def __init__(self, stamp: IndexStamp, *, max_postings: int = 2000) -> None:
-        self.stamp = stamp
+        super().__init__(stamp)
         self.max_postings = max_postings
-        self._store = PostingStore(sort=True)
-
-    def add(self, item_id: int, codes: np.ndarray, positions: np.ndarray) -> None:
-        """Append an item's hashes (uint32/uint64) and positions; nothing is re-sorted until the
-        next lookup."""
-        self._store.append(item_id, codes, positions)
-
-    def remove(self, item_id: int) -> None:
-        """Forget an item."""
-        self._store.remove(item_id)
-
-    def item_ids(self) -> set[int]:
-        """Items present."""
-        return self._store.item_ids()
-
-    def item_size(self, item_id: int) -> int:
-        """Hashes held for ``item_id``."""
-        return self._store.item_size(item_id)
-
-    def __len__(self) -> int:
-        return len(self._store)
 
     def lookup(
         self, hashes: np.ndarray, *, max_postings: int | None = None
@@ -78,23 +52,3 @@ class HashIndex(Index):
         run_starts = np.repeat(left - (np.cumsum(counts) - counts), counts)
         posting = run_starts + np.arange(total, dtype=np.int64)
         return query_idx, items[posting], positions[posting]
-
-    def save(self, path: str | Path) -> None:
-        """Write the index to ``path`` atomically."""
-        keys, items, positions = self._store.consolidate()
-        write_index_file(path, KIND, self.stamp, {"keys": keys, "items": items, "pos": positions})
-        log.info(
-            "saved %s (%d hashes, %d items) to %s", KIND, keys.size, len(self.item_ids()), path
-        )
-
-    @classmethod
-    def load(cls, path: str | Path, stamp: IndexStamp) -> Self:
-        """Read an index written with exactly ``stamp`` (else ``IndexMismatchError``)."""
-        arrays = read_index_file(path, KIND, stamp)
-        index = cls(stamp)
-        keys = arrays["keys"]
-        if keys.size > 1 and np.any(keys[1:] < keys[:-1]):
-            order = np.argsort(keys, kind="stable")
-            arrays = {name: a[order] for name, a in arrays.items()}
-        index._store.load_columns(arrays["keys"], arrays["items"], arrays["pos"])
-        return index

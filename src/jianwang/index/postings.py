@@ -7,9 +7,17 @@ one sort for the hash index), not a thousand.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
+from pathlib import Path
+from typing import ClassVar, Self
 
 import numpy as np
+
+from jianwang.index.base import Index, IndexStamp
+from jianwang.index.storage import read_index_file, write_index_file
+
+log = logging.getLogger(__name__)
 
 
 class PostingStore:
@@ -70,9 +78,12 @@ class PostingStore:
         return self._codes, self._items, self._positions
 
     def load_columns(self, codes: np.ndarray, items: np.ndarray, positions: np.ndarray) -> None:
-        """Replace the contents with saved columns (already in consolidated order)."""
+        """Replace the contents with saved columns (re-sorted if this store keeps code order)."""
         if not codes.shape == items.shape == positions.shape or codes.ndim != 1:
             raise ValueError("index columns have different lengths")
+        if self._sort and codes.size > 1 and np.any(codes[1:] < codes[:-1]):
+            order = np.argsort(codes, kind="stable")
+            codes, items, positions = codes[order], items[order], positions[order]
         self._codes = codes.astype(np.uint64, copy=False)
         self._items = items.astype(np.int32, copy=False)
         self._positions = positions.astype(np.float32, copy=False)
@@ -90,3 +101,58 @@ class PostingStore:
 
     def __len__(self) -> int:
         return sum(self._counts.values())
+
+
+class PostingIndex(Index):
+    """An index kept as posting columns: what the hash and binary-code indexes share.
+
+    Subclasses name their file ``KIND``, the three saved columns ``COLUMNS`` and whether postings
+    stay sorted by code (``SORTED``); they add their own way of answering queries.
+    """
+
+    KIND: ClassVar[str]
+    COLUMNS: ClassVar[tuple[str, str, str]]
+    SORTED: ClassVar[bool]
+
+    def __init__(self, stamp: IndexStamp) -> None:
+        self.stamp = stamp
+        self._store = PostingStore(sort=self.SORTED)
+
+    def add(self, item_id: int, codes: np.ndarray, positions: np.ndarray) -> None:
+        """Append an item's codes and positions; nothing is rebuilt until the next read."""
+        self._store.append(item_id, codes, positions)
+
+    def remove(self, item_id: int) -> None:
+        """Forget an item."""
+        self._store.remove(item_id)
+
+    def item_ids(self) -> set[int]:
+        """Items present."""
+        return self._store.item_ids()
+
+    def item_size(self, item_id: int) -> int:
+        """Codes held for ``item_id``."""
+        return self._store.item_size(item_id)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def save(self, path: str | Path) -> None:
+        """Write the index to ``path`` atomically."""
+        columns = self._store.consolidate()
+        write_index_file(path, self.KIND, self.stamp, dict(zip(self.COLUMNS, columns, strict=True)))
+        log.info(
+            "saved %s (%d codes, %d items) to %s",
+            self.KIND,
+            columns[0].size,
+            len(self.item_ids()),
+            path,
+        )
+
+    @classmethod
+    def load(cls, path: str | Path, stamp: IndexStamp) -> Self:
+        """Read an index written with exactly ``stamp`` (else ``IndexMismatchError``)."""
+        arrays = read_index_file(path, cls.KIND, stamp)
+        index = cls(stamp)
+        index._store.load_columns(*(arrays[name] for name in cls.COLUMNS))
+        return index
