@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def test_add_work_fingerprints_and_identifies(factory, settings: Settings, tmp_p
     with transaction(factory) as s:
         asset = s.scalars(select(ReferenceAsset)).one()
         assert Path(asset.content_path).exists() and asset.length == pytest.approx(20, abs=0.2)
-        assert [row.signal for row in s.scalars(select(AssetSignal))] == ["audio.landmarks"]
+        assert [row.signal for row in s.scalars(select(AssetSignal))] == ["audio.triplets"]
         # A fresh IndexSet loads the saved index and finds the reference in itself.
         reopened = open_indexes(s, settings.index_dir, default_registry())
         views = identify_file(
@@ -73,7 +74,7 @@ def test_index_is_rebuilt_from_the_database(factory, settings: Settings, tmp_pat
         _, indexes = _add(s, settings, "Novel", [ref], kind="literature")
     indexes.save()
     for path in settings.index_dir.iterdir():
-        path.unlink()
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
     with transaction(factory) as s:
         rebuilt = open_indexes(s, settings.index_dir, default_registry())
         views = identify_file(

@@ -64,7 +64,7 @@ def test_register_list_and_identify(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert [line["input"] for line in lines] == [str(excerpt), str(other)]
     best = lines[0]["matches"][0]
     assert best["work"] == "Spring" and best["work_id"] == added["id"]
-    assert best["signal"] == "audio.landmarks"
+    assert best["signal"] == "audio.triplets"
     assert best["ref_start"] == pytest.approx(6.0, abs=1.0)
     assert best["query_end"] - best["query_start"] > 7
     assert set(best) >= {

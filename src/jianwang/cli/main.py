@@ -20,6 +20,7 @@ from typer.exceptions import TyperException
 from jianwang import __version__
 from jianwang.cli import (
     batches,
+    bench,
     db,
     demo,
     detections,
@@ -54,6 +55,7 @@ app.add_typer(detections.cases_app, name="cases")
 app.add_typer(detections.notices_app, name="notices")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(db.app, name="db")
+app.add_typer(bench.app, name="bench")
 app.command("identify")(identify.identify)
 app.command("demo")(demo.demo)
 

@@ -3,5 +3,6 @@
 from jianwang.index.base import Index, IndexStamp
 from jianwang.index.binaryindex import BinaryIndex
 from jianwang.index.hashindex import HashIndex
+from jianwang.index.segmented import SegmentedHashIndex
 
-__all__ = ["BinaryIndex", "HashIndex", "Index", "IndexStamp"]
+__all__ = ["BinaryIndex", "HashIndex", "Index", "IndexStamp", "SegmentedHashIndex"]

@@ -9,6 +9,7 @@ import numpy as np
 from jianwang.index.base import Index
 from jianwang.index.binaryindex import BinaryIndex
 from jianwang.index.hashindex import HashIndex
+from jianwang.index.segmented import SegmentedHashIndex
 from jianwang.matching.result import SegmentMatch
 from jianwang.matching.temporal import align
 from jianwang.matching.text import chain_matches
@@ -34,7 +35,7 @@ def match(
         return []
     codes, positions = signal.query_codes(fp)
     policy = signal.match_policy()
-    if isinstance(index, HashIndex):
+    if isinstance(index, HashIndex | SegmentedHashIndex):
         qidx, items, refpos = index.lookup(codes)
     elif isinstance(index, BinaryIndex):
         if not isinstance(policy, TemporalPolicy):

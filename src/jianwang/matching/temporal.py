@@ -115,11 +115,16 @@ def _best_cell(
     lo = float(offsets.min())
     bins = np.floor((offsets - lo) / w).astype(np.int64)
     n_bins = int(bins.max()) + 3
-    keys = (np.arange(speeds.size)[:, None] * n_bins + bins + 1).ravel()
-    hist = np.bincount(keys, minlength=speeds.size * n_bins).reshape(speeds.size, n_bins)
-    smooth = hist.copy()
-    smooth[:, 1:] += hist[:, :-1]
-    smooth[:, :-1] += hist[:, 1:]
+    # Votes are distinct query positions, not pairs: one query moment often hits the same place
+    # several times (several hashes, several variants), and those hits are one piece of evidence.
+    anchor, per_anchor = np.unique(q, return_inverse=True, return_counts=True)[1:]
+    n_anchor = per_anchor.size
+    cell_rows = np.arange(speeds.size)[:, None] * n_bins + bins + 1
+    votes = np.unique(
+        np.concatenate([(cell_rows + d).ravel() * n_anchor + np.tile(anchor, speeds.size)
+                        for d in (-1, 0, 1)])
+    ) // n_anchor  # fmt: skip
+    smooth = np.bincount(votes, minlength=speeds.size * n_bins).reshape(speeds.size, n_bins)
     # Among near-best cells prefer the speed closest to 1: a static scene fits a fan of speeds
     # equally well, and most copies are not sped up.
     top = int(smooth.max())
@@ -129,9 +134,10 @@ def _best_cell(
     count = int(smooth[s_idx, b_idx])
     speed = float(speeds[s_idx])
     offset = lo + (b_idx - 1 + 0.5) * w
-    # Chance level: the item's pairs spread evenly over the offset range actually observed.
+    # Chance level: each query position's pairs land evenly over the offset range actually
+    # observed, so it falls in a given three-bin cell with probability pairs * 3w / span.
     span = max(float(r.max() - r.min()) + speed * float(q.max() - q.min()), 3 * w)
-    lam = q.size * 3 * w / span
+    lam = float(np.minimum(1.0, per_anchor * 3 * w / span).sum())
     cells = speeds.size * max(1.0, span / w)
     chance = float(cells * stats.poisson.sf(count - 1, lam))
     if chance > policy.alpha:
@@ -164,12 +170,13 @@ def _refine(
 
 def _trim(q: np.ndarray, inliers: np.ndarray) -> np.ndarray:
     """The largest run of inliers without a long pause, so a stray chance pair far from the
-    copied segment does not stretch the reported spans."""
+    copied segment does not stretch the reported spans. Pauses of a few seconds inside a copy
+    (a rest, a quiet bar, a static shot) do not split it."""
     if inliers.size < 3:
         return inliers
     inliers = inliers[np.argsort(q[inliers], kind="stable")]
     gaps = np.diff(q[inliers])
-    limit = max(1.0, 4.0 * float(np.median(gaps)))
+    limit = max(3.0, 4.0 * float(np.median(gaps)))
     cuts = np.flatnonzero(gaps > limit) + 1
     runs = np.split(inliers, cuts)
     return max(runs, key=len)

@@ -1,13 +1,21 @@
-"""Audio landmarks: spectral peak pairs hashed on a log-frequency axis, tolerant of speed change.
+"""Audio triplets: hashes of three spectral peaks that survive speed, pitch and tempo change.
 
-Pirate uploads of music and film soundtracks are re-encoded, cut to excerpts, buried under noise
-and often played 2-5% fast (tempo and pitch together) to dodge simpler matchers. Each landmark
-joins an anchor peak to a later peak; its hash is (anchor pitch, interval between the two pitches,
-time gap). On a log-frequency axis the interval does not change when the copy is resampled, so a
-speed change moves only the anchor pitch and the time gap. A query therefore looks up each landmark
-under a small set of speed hypotheses (``query_codes``) from ONE decode and ONE peak-picking pass;
-references are indexed once, at speed 1. Quantisation boundaries are handled on the query side too:
-an interval close to a bin edge is looked up in both neighbouring bins.
+Pirates speed music up (tempo and pitch together), shift its pitch or stretch its tempo to dodge
+matchers, re-encode it at low bitrates and bury it in noise. A hash of three peaks
+``(t1, p1), (t2, p2), (t3, p3)`` (time, pitch in semitones) keeps only what none of those changes
+move much:
+
+* the time ratio ``(t2 - t1) / (t3 - t1)``: a uniform stretch of time leaves it unchanged;
+* the intervals ``p2 - p1`` and ``p3 - p2``: on a log-frequency axis a uniform shift of pitch
+  leaves them unchanged;
+* a coarse band of ``p1`` and a coarse band of the span ``t3 - t1``: these do move, so a query
+  looks each hash up in every band that the allowed pitch shift (±2 semitones) and time scale
+  (±12 %) can reach. References are indexed once, with no variants.
+
+So one decode and one pass find copies played 10 % fast, a semitone up or stretched 5 %, as
+Panako's ratio hashes do; the time scale is then recovered by voting over (scale, offset) in
+``jianwang.matching.temporal``. Peaks are picked on a spectrum whitened by its local average, so a
+flat noise floor lifts no peaks of its own and loud bass cannot crowd out the melody.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from scipy import ndimage
 
 from jianwang.index.base import Index
 from jianwang.index.hashindex import HashIndex
+from jianwang.index.segmented import SegmentedHashIndex
 from jianwang.media.synth import synth_music
 from jianwang.signals.base import (
     ExampleInput,
@@ -40,238 +49,281 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class AudioParams:
-    """Landmark settings; every field changes the hashes, so all are part of the index stamp."""
+class TripletParams:
+    """Every field changes the hashes, so all are part of the index stamp."""
 
     sample_rate: int = 8000
     n_fft: int = 1024
-    hop: int = 256
-    f_min: float = 200.0
+    hop: int = 128
+    f_min: float = 130.0
     f_max: float = 3600.0
-    peak_freq_bins: int = 15
-    peak_frames: int = 9
-    peaks_per_second: int = 24
-    fanout: int = 5
-    max_dt_frames: int = 48
-    max_interval: float = 12.0  # semitones between anchor and target
-    pitch_step: float = 0.5  # semitones per anchor-pitch bin
-    interval_step: float = 0.5  # semitones per interval bin
-    dt_step: int = 1  # frames per time-gap bin
-    max_speed_change: float = 0.06
-    speed_hypothesis_step: float = 0.01
+    peak_frames: int = 13  # neighbourhood of a peak in time (frames)
+    peak_bins: int = 11  # and in frequency (FFT bins)
+    whiten_frames: int = 63  # local average subtracted before picking peaks
+    whiten_bins: int = 41
+    min_prominence: float = 0.5  # natural-log units above the local average
+    peaks_per_second: int = 20
+    min_gap: int = 3  # frames between consecutive peaks of a triplet
+    max_gap: int = 40
+    max_interval: float = 15.0  # semitones between consecutive peaks of a triplet
+    min_interval: float = 0.5  # a held note's own continuation is no second peak
+    fanout: int = 4  # (second peak, third peak) choices per anchor
+    ratio_bins: int = 16
+    interval_step: float = 1.0  # semitones per interval bin
+    band_step: float = 6.0  # semitones per anchor-pitch band
+    span_step: float = 0.3  # log2 units per band of the triplet's time span
+    max_pitch_shift: float = 2.0  # semitones a query may be shifted
+    max_time_scale: float = 0.12  # a query may be this much faster or slower
 
 
-class AudioLandmarks(SignalType):
-    """Landmark-pair hashes of mono 8 kHz audio, found at speeds within ±6%."""
+class AudioTriplets(SignalType):
+    """Three-peak hashes of mono 8 kHz audio, invariant to speed, pitch and tempo change."""
 
-    name: ClassVar[str] = "audio.landmarks"
+    name: ClassVar[str] = "audio.triplets"
     version: ClassVar[int] = 1
     kind: ClassVar[MediaKind] = MediaKind.AUDIO
 
-    def __init__(self, config: AudioParams | None = None, *, max_seconds: float = 4 * 3600) -> None:
-        self.config = config or AudioParams()
+    def __init__(
+        self, config: TripletParams | None = None, *, max_seconds: float = 4 * 3600
+    ) -> None:
+        self.config = config or TripletParams()
         self.max_seconds = max_seconds
 
     def params(self) -> dict[str, Any]:
-        """The landmark settings."""
+        """The triplet settings."""
         return asdict(self.config)
 
     def index_class(self) -> type[Index]:
-        """Landmark hashes are matched exactly: a hash index."""
-        return HashIndex
+        """Triplet hashes are matched exactly: an on-disk, memory-mapped hash index that takes new
+        references without a rebuild."""
+        return SegmentedHashIndex
 
     def fingerprint(self, source: str | Path, *, limits: DecodeLimits | None = None) -> Fingerprint:
         """Decode ``source`` to mono PCM at the signal's sample rate and fingerprint it."""
         from jianwang.media.audio import decode_audio
 
         pcm = decode_audio(
-            source,
-            sample_rate=self.config.sample_rate,
-            max_seconds=self.max_seconds,
-            limits=limits,
+            source, sample_rate=self.config.sample_rate, max_seconds=self.max_seconds, limits=limits
         )
         return self.fingerprint_decoded(pcm)
 
     def fingerprint_decoded(self, data: object) -> Fingerprint:
         """Fingerprint mono PCM (float, [-1, 1]) sampled at ``config.sample_rate``.
 
-        Extra arrays keep each landmark's un-quantised anchor pitch and interval (semitones) and
-        its time gap (frames) so a query can be re-hashed under speed hypotheses.
+        Besides the codes, ``extra`` keeps each triplet's exact parts (anchor pitch, intervals,
+        time ratio, span) so a query can be looked up in neighbouring bins.
         """
         cfg = self.config
         pcm = np.asarray(data, dtype=np.float32)
         if pcm.ndim != 1:
             raise ValueError(f"expected mono PCM (1-D), got shape {pcm.shape}")
         length = pcm.size / cfg.sample_rate
-        peaks_t, peaks_p = self._peaks(pcm)
-        anchor, pitch, interval, dt = self._pairs(peaks_t, peaks_p)
-        if anchor.size == 0:
+        t, p = self._peaks(pcm)
+        parts = self._triplets(t, p)
+        if parts.anchor.size == 0:
             return self.empty_fingerprint(length)
-        codes = self._hash(pitch, interval, dt.astype(np.float64))
+        codes = self._hash(parts.pitch, parts.iv1, parts.iv2, parts.ratio, parts.span)
+        keep = codes >= 0
+        seconds = cfg.hop / cfg.sample_rate
         return Fingerprint(
             self.name,
             self.version,
             self.kind,
             length,
-            codes.astype(np.uint32),
-            (anchor * cfg.hop / cfg.sample_rate).astype(np.float32),
+            codes[keep].astype(np.uint32),
+            (parts.anchor[keep] * seconds).astype(np.float32),
             {
-                "pitch": pitch.astype(np.float32),
-                "interval": interval.astype(np.float32),
-                "dt": dt.astype(np.int16),
+                "pitch": parts.pitch[keep].astype(np.float32),
+                "iv1": parts.iv1[keep].astype(np.float32),
+                "iv2": parts.iv2[keep].astype(np.float32),
+                "ratio": parts.ratio[keep].astype(np.float32),
+                "span": parts.span[keep].astype(np.float32),
             },
         )
+
+    # ------------------------------------------------------------------------------- peaks
 
     def _peaks(self, pcm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Spectral peaks as (frame index, pitch in semitones above ``f_min``), time-ordered."""
         cfg = self.config
         if pcm.size < cfg.n_fft:
-            return np.zeros(0, np.int64), np.zeros(0)
+            return _no_peaks()
         frames = np.lib.stride_tricks.sliding_window_view(pcm, cfg.n_fft)[:: cfg.hop]
-        spec = np.abs(np.fft.rfft(frames * np.hanning(cfg.n_fft).astype(np.float32), axis=1))
+        window = np.hanning(cfg.n_fft).astype(np.float32)
         lo = int(np.ceil(cfg.f_min * cfg.n_fft / cfg.sample_rate))
         hi = int(np.floor(cfg.f_max * cfg.n_fft / cfg.sample_rate))
-        logspec = np.log(spec + 1e-6)
-        local_max = ndimage.maximum_filter(
-            logspec, size=(cfg.peak_frames, cfg.peak_freq_bins), mode="nearest"
+        spec = np.abs(np.fft.rfft(frames * window, axis=1))[:, lo - 1 : hi + 2]
+        power = spec.astype(np.float32) ** 2
+        if float(power.max(initial=0.0)) < 1e-8:
+            return _no_peaks()
+        # A short average over time steadies a noise floor's random spikes far more than it
+        # blurs a note's onset.
+        power = ndimage.uniform_filter1d(power, size=3, axis=0, mode="nearest")
+        logspec = np.log(power + 1e-10)
+        # Whitening: a peak must stand out from its neighbourhood, not merely be loud.
+        local = ndimage.uniform_filter(
+            logspec, size=(cfg.whiten_frames, cfg.whiten_bins), mode="nearest"
         )
-        floor = np.log(1e-2)  # digital silence and near-silence give no peaks
-        cand = (logspec == local_max) & (logspec > floor)
-        cand[:, : max(lo, 1)] = False
-        cand[:, hi:] = False
+        prominence = logspec - local
+        local_max = ndimage.maximum_filter(
+            logspec, size=(cfg.peak_frames, cfg.peak_bins), mode="nearest"
+        )
+        cand = (logspec == local_max) & (prominence > cfg.min_prominence) & (logspec > np.log(1e-7))
+        cand[:, 0] = False
+        cand[:, -1] = False
         t_idx, f_idx = np.nonzero(cand)
         if t_idx.size == 0:
-            return t_idx, np.zeros(0)
-        # Keep the strongest peaks of each one-second block: a steady density whatever the loudness.
-        mags = logspec[t_idx, f_idx]
-        block = (t_idx * cfg.hop) // cfg.sample_rate
-        order = np.lexsort((-mags, block))
+            return _no_peaks()
+        # The most prominent peaks of each second: an even density whatever the loudness.
+        strength = prominence[t_idx, f_idx]
+        frames_per_second = cfg.sample_rate / cfg.hop
+        block = (t_idx / frames_per_second).astype(np.int64)
+        order = np.lexsort((-strength, block))
         t_idx, f_idx, block = t_idx[order], f_idx[order], block[order]
         starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
         rank = np.arange(block.size) - np.repeat(starts, np.diff(np.r_[starts, block.size]))
         keep = rank < cfg.peaks_per_second
         t_idx, f_idx = t_idx[keep], f_idx[keep]
-        # Parabolic interpolation of the peak's bin gives pitch well below one bin of error.
-        a = logspec[t_idx, f_idx - 1]
-        b = logspec[t_idx, f_idx]
-        c = logspec[t_idx, f_idx + 1]
+        # Parabolic interpolation puts the peak's pitch well inside one FFT bin.
+        a, b, c = logspec[t_idx, f_idx - 1], logspec[t_idx, f_idx], logspec[t_idx, f_idx + 1]
         denom = a - 2 * b + c
-        delta = np.where(denom < 0, 0.5 * (a - c) / np.where(denom < 0, denom, -1.0), 0.0)
-        freq = (f_idx + np.clip(delta, -0.5, 0.5)) * cfg.sample_rate / cfg.n_fft
+        safe = np.where(denom < 0, denom, -1.0)
+        delta = np.where(denom < 0, 0.5 * (a - c) / safe, 0.0)
+        freq = (f_idx + lo - 1 + np.clip(delta, -0.5, 0.5)) * cfg.sample_rate / cfg.n_fft
         pitch = 12.0 * np.log2(freq / cfg.f_min)
         order = np.lexsort((pitch, t_idx))
-        return t_idx[order], pitch[order]
+        return t_idx[order].astype(np.int64), pitch[order]
 
-    def _pairs(
-        self, t: np.ndarray, p: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Anchor frame, anchor pitch, interval and time gap of every landmark."""
+    # ----------------------------------------------------------------------------- triplets
+
+    def _triplets(self, t: np.ndarray, p: np.ndarray) -> _Triplets:
+        """Anchor frame and hash parts of every triplet.
+
+        Each anchor pairs with its nearest reachable second peaks, and each of those with its
+        nearest reachable third peaks (``fanout`` combinations in all). Choosing partners by
+        strength instead was measured too: it kept triplets under noise a little better but
+        formed far fewer distinct shapes, and false matches on unrelated music rose from 1.75 %
+        to 11 % of queries.
+        """
         cfg = self.config
         n = t.size
-        anchors, targets = [], []
-        taken = np.zeros(n, dtype=np.int64)
-        for d in range(1, 4 * cfg.peaks_per_second):
-            if d >= n:
-                break
-            i = np.arange(n - d)
-            j = i + d
-            dt = t[j] - t[i]
-            ok = (dt >= 1) & (dt <= cfg.max_dt_frames) & (np.abs(p[j] - p[i]) <= cfg.max_interval)
-            ok &= taken[i] < cfg.fanout
-            taken[i[ok]] += 1
-            anchors.append(i[ok])
-            targets.append(j[ok])
-        if not anchors:
-            empty = np.zeros(0)
-            return empty.astype(np.int64), empty, empty, empty.astype(np.int64)
-        ai = np.concatenate(anchors)
-        ti = np.concatenate(targets)
-        return t[ai], p[ai], p[ti] - p[ai], t[ti] - t[ai]
+        if n < 3:
+            return _Triplets.empty()
+        look = min(4 * cfg.fanout, n - 1)
+        fan = max(1, round(np.sqrt(cfg.fanout)))
+        nxt = _next_partners(t, p, look, fan, cfg)  # (n, fan), -1 where none
+        ai_list, bi_list, ci_list = [], [], []
+        for a in range(fan):
+            j = nxt[:, a]
+            for b in range(fan):
+                ok = j >= 0
+                k = np.where(ok, nxt[np.maximum(j, 0), b], -1)
+                ok &= k >= 0
+                i = np.flatnonzero(ok)
+                ai_list.append(i)
+                bi_list.append(j[i])
+                ci_list.append(k[i])
+        ai, bi, ci = np.concatenate(ai_list), np.concatenate(bi_list), np.concatenate(ci_list)
+        if ai.size == 0:
+            return _Triplets.empty()
+        span = (t[ci] - t[ai]).astype(np.float64)
+        return _Triplets(
+            anchor=t[ai],
+            pitch=p[ai],
+            iv1=p[bi] - p[ai],
+            iv2=p[ci] - p[bi],
+            ratio=(t[bi] - t[ai]) / span,
+            span=span,
+        )
 
-    def _hash(self, pitch: np.ndarray, interval: np.ndarray, dt: np.ndarray) -> np.ndarray:
-        """Pack quantised (anchor pitch, interval, time gap) into 32 bits; -1 where out of range."""
+    def _hash(
+        self,
+        pitch: np.ndarray,
+        iv1: np.ndarray,
+        iv2: np.ndarray,
+        ratio: np.ndarray,
+        span: np.ndarray,
+    ) -> np.ndarray:
+        """Pack the quantised parts into 25 bits; -1 where a part is out of range."""
         cfg = self.config
-        pq = np.floor(pitch / cfg.pitch_step).astype(np.int64)
-        iq = np.floor((interval + cfg.max_interval) / cfg.interval_step).astype(np.int64)
-        dq = np.rint(dt / cfg.dt_step).astype(np.int64)
-        ok = (pq >= 0) & (pq < 4096) & (iq >= 0) & (iq < 256) & (dq >= 1) & (dq < 256)
-        codes = (pq << 16) | (iq << 8) | dq
+        band = np.floor(pitch / cfg.band_step).astype(np.int64)
+        q1 = np.floor((iv1 + cfg.max_interval) / cfg.interval_step + 0.5).astype(np.int64)
+        q2 = np.floor((iv2 + cfg.max_interval) / cfg.interval_step + 0.5).astype(np.int64)
+        qr = np.floor(ratio * cfg.ratio_bins).astype(np.int64)
+        qs = np.floor(np.log2(np.maximum(span, 1.0)) / cfg.span_step).astype(np.int64)
+        ok = (band >= 0) & (band < 16) & (q1 >= 0) & (q1 < 64) & (q2 >= 0) & (q2 < 64)
+        ok &= (qr >= 0) & (qr < 16) & (qs >= 0) & (qs < 32)
+        codes = (band << 21) | (q1 << 15) | (q2 << 9) | (qr << 5) | qs
         return np.where(ok, codes, -1)
 
-    def speed_hypotheses(self) -> np.ndarray:
-        """Playback speeds under which a query is looked up."""
-        cfg = self.config
-        n = round(cfg.max_speed_change / cfg.speed_hypothesis_step)
-        return 1.0 + cfg.speed_hypothesis_step * np.arange(-n, n + 1)
-
     def query_codes(self, fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
-        """Each landmark re-hashed under every speed hypothesis and, for intervals within a
-        quarter bin of an edge, in the neighbouring interval bin too; duplicates removed."""
+        """Every hash a copy's triplet could have had in the reference.
+
+        The anchor band is looked up for every pitch shift within ``max_pitch_shift`` and the span
+        band for every time scale within ``max_time_scale``; intervals and ratios close to a bin
+        edge are also looked up in the neighbouring bin.
+        """
         self.check(fp)
         if fp.empty:
             return fp.codes, fp.positions
-        codes, rows, _ = self._expand(fp)
-        pairs = np.unique(np.stack([rows, codes]), axis=1)
+        cfg = self.config
+        x = fp.extra
+        pitch, iv1, iv2 = x["pitch"].astype(np.float64), x["iv1"], x["iv2"]
+        ratio, span = x["ratio"].astype(np.float64), x["span"].astype(np.float64)
+        rows = np.arange(fp.codes.size)
+        variants: list[tuple[np.ndarray, np.ndarray]] = []
+        pitch_options = [pitch - cfg.max_pitch_shift, pitch, pitch + cfg.max_pitch_shift]
+        span_options = [span * (1 - cfg.max_time_scale), span, span * (1 + cfg.max_time_scale)]
+        for pv in pitch_options:
+            for sv in span_options:
+                for a in _near_edges(iv1, cfg.interval_step, 0.5):
+                    for b in _near_edges(iv2, cfg.interval_step, 0.5):
+                        for r in _near_edges(ratio * cfg.ratio_bins, 1.0, 0.0):
+                            codes = self._hash(pv, a, b, r / cfg.ratio_bins, sv)
+                            variants.append((codes, rows))
+        codes = np.concatenate([c for c, _ in variants])
+        owners = np.concatenate([r for _, r in variants])
+        ok = codes >= 0
+        pairs = np.unique(np.stack([owners[ok], codes[ok]]), axis=1)
         return pairs[1].astype(np.uint32), fp.positions[pairs[0]]
 
-    def _expand(self, fp: Fingerprint) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(code, landmark row, speed) of every valid variant of every landmark."""
-        cfg = self.config
-        pitch = fp.extra["pitch"].astype(np.float64)
-        interval = fp.extra["interval"].astype(np.float64)
-        dt = fp.extra["dt"].astype(np.float64)
-        frac = (interval + cfg.max_interval) / cfg.interval_step
-        frac -= np.floor(frac)
-        nudge = np.where(frac < 0.25, -0.5, np.where(frac > 0.75, 0.5, 0.0)) * cfg.interval_step
-        codes, rows, speeds = [], [], []
-        idx = np.arange(pitch.size)
-        for speed in self.speed_hypotheses():
-            # A copy played at ``speed`` has pitches raised by 12*log2(speed) semitones and time
-            # gaps shortened by ``speed``: undo both to get the reference's hash.
-            ref_pitch = pitch - 12.0 * np.log2(speed)
-            ref_dt = dt * speed
-            for iv in (interval, interval + nudge):
-                codes.append(self._hash(ref_pitch, iv, ref_dt))
-                rows.append(idx)
-                speeds.append(np.full(idx.size, speed))
-        all_codes = np.concatenate(codes)
-        ok = all_codes >= 0
-        return all_codes[ok], np.concatenate(rows)[ok], np.concatenate(speeds)[ok]
-
     def compare(self, a: Fingerprint, b: Fingerprint) -> float:
-        """Share of ``a``'s anchor times whose landmarks hit ``b`` at one common speed and offset
-        (the best 0.1 s offset cell); unrelated audio scores near 0, a copy well above."""
+        """Share of ``a``'s anchor times whose triplets hit ``b`` at one offset (best 0.1 s cell,
+        any scale); unrelated audio scores near 0, a copy well above."""
         self.check(a)
         self.check(b)
         if a.empty or b.empty:
             return 0.0
         table = HashIndex(self.stamp())
         table.add(0, b.codes, b.positions)
-        codes, rows, speeds = self._expand(a)
+        codes, positions = self.query_codes(a)
         qidx, _, ref_t = table.lookup(codes)
         if qidx.size == 0:
             return 0.0
-        query_t = a.positions[rows[qidx]].astype(np.float64)
-        speed = speeds[qidx]
-        cell = np.stack([np.rint(speed * 1000), np.floor((ref_t - speed * query_t) / 0.1)])
-        _, owner = np.unique(cell, axis=1, return_inverse=True)
-        best = np.argmax(np.bincount(owner.ravel()))
-        anchors = np.unique(query_t[owner.ravel() == best]).size
-        return float(min(1.0, anchors / np.unique(a.positions).size))
+        query_t = positions[qidx].astype(np.float64)
+        best = 0
+        reach = self.config.max_time_scale
+        for scale in np.linspace(1 - reach, 1 + reach, 25):
+            cells = np.floor((ref_t - scale * query_t) / 0.1).astype(np.int64)
+            values, counts = np.unique(cells, return_counts=True)
+            top = values[np.argmax(counts)]
+            best = max(best, np.unique(query_t[cells == top]).size)
+        return float(min(1.0, best / np.unique(a.positions).size))
 
     def match_policy(self) -> TemporalPolicy:
-        """At least 15 distinct aligned anchor times, improbable by chance at 1e-6, and at least
-        3.5 of them per second of the matched span.
+        """At least 10 distinct aligned anchor times whose alignment has a chance level (Poisson,
+        Bonferroni over scales and offsets) below 1e-10.
 
-        Copies align 4-9 anchor times a second (fewer under heavy noise); two unrelated songs
-        that share an accompaniment pattern at nearby tempos align 1-3 (measured on the
-        synthesised music of ``jianwang.media.synth``, whose bars repeat exactly).
+        The Poisson model treats each query moment's hits as independent; in real music they
+        are not (repeated bars, shared chord shapes), and on the development corpus it
+        under-estimates chance alignments by three to four orders of magnitude, hence an alpha
+        far below the false-match rate wanted (measured: 1 false match in 400 unrelated queries,
+        against 7 at 1e-6).
         """
-        s = self.config.max_speed_change
+        s = self.config.max_time_scale
         return TemporalPolicy(
-            min_aligned=15,
-            min_rate=3.5,
-            alpha=1e-6,
+            min_aligned=10,
+            alpha=1e-10,
             speed_min=1.0 - s,
             speed_max=1.0 + s,
             speed_step=0.005,
@@ -280,7 +332,7 @@ class AudioLandmarks(SignalType):
         )
 
     def examples(self) -> list[SignalExample]:
-        """A 40 s track; excerpts re-encoded, noisy, ±5% speed; unrelated music, noise, silence."""
+        """A 40 s track; excerpts re-encoded, noisy, ±8% speed; unrelated music, noise, silence."""
         sr = self.config.sample_rate
         ref = synth_music(1001, 40.0, sample_rate=sr)
 
@@ -291,8 +343,8 @@ class AudioLandmarks(SignalType):
             ExampleInput("reencoded", reencode(ref, sr)),
             ExampleInput("excerpt_10s", excerpt(17.3)),
             ExampleInput("noise_10db", add_noise(excerpt(5.1), 10.0, seed=3)),
-            ExampleInput("speed_1.05", change_speed(excerpt(12.0, 10.5), 1.05)),
-            ExampleInput("speed_0.95", change_speed(excerpt(25.0, 9.5), 0.95)),
+            ExampleInput("speed_1.08", change_speed(excerpt(12.0, 10.8), 1.08)),
+            ExampleInput("speed_0.92", change_speed(excerpt(25.0, 9.2), 0.92)),
         ]
         rng = np.random.default_rng(7)
         different = [
@@ -302,3 +354,55 @@ class AudioLandmarks(SignalType):
             ExampleInput("too_short", ref[:200]),
         ]
         return [SignalExample("synthetic_music", ref, same, different)]
+
+
+@dataclass(frozen=True)
+class _Triplets:
+    """Parts of every triplet of one input, one array element per triplet."""
+
+    anchor: np.ndarray
+    pitch: np.ndarray
+    iv1: np.ndarray
+    iv2: np.ndarray
+    ratio: np.ndarray
+    span: np.ndarray
+
+    @classmethod
+    def empty(cls) -> _Triplets:
+        z = np.zeros(0)
+        return cls(z.astype(np.int64), z, z, z, z, z)
+
+
+def _near_edges(values: np.ndarray, step: float, centre: float) -> list[np.ndarray]:
+    """``values`` plus, where a value lies within a quarter step of its bin's edge, the value
+    moved into the neighbouring bin (the same value elsewhere, so duplicates fold away)."""
+    pos = np.asarray(values, dtype=np.float64) / step + centre
+    frac = pos - np.floor(pos)
+    nudge = np.where(frac < 0.25, -0.5, np.where(frac > 0.75, 0.5, 0.0)) * step
+    return [np.asarray(values, dtype=np.float64), np.asarray(values, dtype=np.float64) + nudge]
+
+
+def _no_peaks() -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(0, np.int64), np.zeros(0)
+
+
+def _next_partners(
+    t: np.ndarray, p: np.ndarray, look: int, fan: int, cfg: TripletParams
+) -> np.ndarray:
+    """For each peak, the indices of its ``fan`` nearest successors among the next ``look``
+    peaks that lie within the allowed time gap and interval (-1 where there are fewer)."""
+    n = t.size
+    chosen = np.full((n, fan), -1, dtype=np.int64)
+    filled = np.zeros(n, dtype=np.int64)
+    base = np.arange(n)
+    for d in range(1, look + 1):
+        j = base[: n - d] + d
+        gap = t[j] - t[: n - d]
+        interval = np.abs(p[j] - p[: n - d])
+        ok = (gap >= cfg.min_gap) & (gap <= cfg.max_gap)
+        ok &= (interval <= cfg.max_interval) & (interval >= cfg.min_interval)
+        ok &= filled[: n - d] < fan
+        rows = np.flatnonzero(ok)
+        chosen[rows, filled[rows]] = j[rows]
+        filled[rows] += 1
+    return chosen

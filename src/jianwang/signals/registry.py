@@ -50,11 +50,11 @@ class SignalRegistry:
 
 def default_registry() -> SignalRegistry:
     """A fresh registry holding the built-in audio, video and text signal types."""
-    from jianwang.signals.audio import AudioLandmarks
+    from jianwang.signals.audio import AudioTriplets
     from jianwang.signals.text import TextWinnow
     from jianwang.signals.video import VideoFrameHash
 
     registry = SignalRegistry()
-    for signal in (AudioLandmarks(), VideoFrameHash(), TextWinnow()):
+    for signal in (AudioTriplets(), VideoFrameHash(), TextWinnow()):
         registry.register(signal)
     return registry

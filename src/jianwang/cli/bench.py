@@ -1,0 +1,180 @@
+"""``jianwang bench``: benchmarks that print their figures against targets and write JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from jianwang.bench.audio import (
+    FALSE_MATCH_TARGET,
+    INDEX_BYTES_PER_HOUR_TARGET,
+    INDEX_SPEED_TARGET,
+    MIN_NEGATIVE_QUERIES,
+    PEERS,
+    QUERY_MS_TARGET,
+    AudioBenchResult,
+    duration_label,
+    recall_target,
+    run_audio_bench,
+)
+from jianwang.bench.report import Row, percent, results_table, verdict, write_json
+from jianwang.cli.output import JsonFlag, console
+from jianwang.errors import UserError
+
+app = typer.Typer(help="Benchmarks against the project's targets.", no_args_is_help=True)
+
+
+class _Bar:
+    """A rich progress bar on standard error, one line per stage of a benchmark."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[str, TaskID] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        task = self._tasks.get(stage)
+        if task is None:
+            task = self._tasks[stage] = self._progress.add_task(stage, total=total)
+        self._progress.update(task, completed=done, total=total)
+
+
+@app.command("audio")
+def audio(
+    corpus: Annotated[
+        Path,
+        typer.Option(
+            "--corpus",
+            help="Corpus folder with MANIFEST.csv and audio/ (read only).",
+            metavar="DIR",
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the JSON results.", metavar="FILE.json")
+    ],
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the split and the excerpts.")] = 2026,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="A smoke run: about a tenth of the queries.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Audio identification: recall@1 under noise, codecs, speed, pitch and tempo changes;
+    false matches on held-back music; indexing and query costs."""
+    if not corpus.is_dir():
+        raise UserError(f"{corpus}: no such corpus folder")
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        result = run_audio_bench(corpus, seed=seed, quick=quick, progress=_Bar(progress))
+    document = result.to_json()
+    written = write_json(out, document)
+    if as_json:
+        typer.echo(json.dumps(document, ensure_ascii=False))
+        return
+    screen = console()
+    for table in audio_tables(result):
+        screen.print(table)
+    screen.print(f"wrote {written}")
+
+
+def _pair(values: Sequence[float | None]) -> str:
+    """``99/98``: one figure per excerpt length, in percent, as the issue quotes them."""
+    return "/".join(percent(v) for v in values)
+
+
+def _recall_row(result: AudioBenchResult, name: str) -> Row:
+    durations = result.settings.durations_s
+    scores = [result.score(name, d) for d in durations]
+    targets = [recall_target(name, d) for d in durations]
+    speeds = [s.mean_speed for s in scores if s is not None and s.mean_speed is not None]
+    cells = (
+        name,
+        *(percent(None if s is None else s.recall) for s in scores),
+        _pair([None if t is None else t.bound for t in targets]) if any(targets) else "-",
+        _pair([None if s is None else s.offset_accuracy for s in scores]),
+        f"{np.mean(speeds):.3f}" if speeds else "-",
+        *(_pair(PEERS[p][name]) if name in PEERS[p] else "-" for p in PEERS),
+    )
+    met = [
+        None if t is None or s is None else t.met(s.recall)
+        for t, s in zip(targets, scores, strict=True)
+    ]
+    return Row(cells, verdict(*met))
+
+
+def audio_tables(result: AudioBenchResult) -> list[Table]:
+    """The recall table (per condition, against targets and peers) and the costs table."""
+    labels = [duration_label(d) for d in result.settings.durations_s]
+    columns = ["condition", *labels, "target", "offset ok", "speed", *PEERS]
+    title = (
+        f"Audio recall@1, % — {result.signal} v{result.signal_version}, seed {result.seed}"
+        f"{', quick' if result.quick else ''} ({'/'.join(labels)} excerpts; offset ok: % of the "
+        "correct answers at the right place)"
+    )
+    rows = [_recall_row(result, name) for name in result.settings.conditions]
+    checks = result.checks()
+    rate, q10, index = result.false_match_rate, result.query_ms_10s, result.index
+    found = f"{len(result.false_matches)}/{result.negative_queries}"
+    tracks = f"{len(result.split.references)} references, {len(result.split.negatives)} negatives"
+    costs = [
+        Row(
+            (
+                "false match rate",
+                "-" if rate is None else f"{rate:.4f} ({found})",
+                f"{FALSE_MATCH_TARGET.describe()} of ≥ {MIN_NEGATIVE_QUERIES}",
+            ),
+            checks["false_match_rate"],
+        ),
+        Row(
+            (
+                "indexing, x realtime/core",
+                f"{index.x_realtime_per_core:.0f}",
+                INDEX_SPEED_TARGET.describe(),
+            ),
+            checks["index_x_realtime_per_core"],
+        ),
+        Row(
+            (
+                "query CPU ms, 10 s",
+                "-" if q10 is None else f"{q10:.1f}",
+                QUERY_MS_TARGET.describe(),
+            ),
+            checks["query_ms_10s"],
+        ),
+        Row(
+            (
+                "index per hour of audio",
+                f"{index.bytes_per_hour / 1e6:.2f} MB",
+                f"≤ {INDEX_BYTES_PER_HOUR_TARGET.bound / 1e6:g} MB",
+            ),
+            checks["index_bytes_per_hour"],
+        ),
+        Row(("peak RSS", f"{result.peak_rss_mb:.0f} MiB", "-")),
+        Row(("queries", f"{result.queries}", "-")),
+        Row(("tracks", tracks, "-")),
+        Row(("run time", f"{result.wall_s:.0f} s wall, {result.cpu_s:.0f} s CPU", "-")),
+    ]
+    return [
+        results_table(title, columns, rows),
+        results_table("Audio costs", ["figure", "measured", "target"], costs),
+    ]
