@@ -66,7 +66,13 @@ class Row:
 
 def results_table(title: str, columns: Sequence[str], rows: Sequence[Row]) -> Table:
     """A titled table with a final pass/fail column (a dash where a row has no target)."""
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAVY)
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAVY,
+        pad_edge=False,
+        collapse_padding=True,
+    )
     for i, column in enumerate(columns):
         if i == 0:
             table.add_column(column, justify="left", no_wrap=True)
