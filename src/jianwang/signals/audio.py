@@ -326,7 +326,7 @@ class AudioTriplets(SignalType):
             alpha=1e-10,
             speed_min=1.0 - s,
             speed_max=1.0 + s,
-            speed_step=0.005,
+            speed_step=0.01,
             offset_bin=0.1,
             max_segments=2,
         )
