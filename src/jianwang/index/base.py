@@ -11,7 +11,7 @@ import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Protocol, Self, runtime_checkable
 
 import numpy as np
 
@@ -90,3 +90,14 @@ class Index(ABC):
     @abstractmethod
     def __len__(self) -> int:
         """Number of codes stored."""
+
+
+@runtime_checkable
+class HashLookup(Protocol):
+    """An index answering exact hash lookups (the in-memory and the on-disk hash indexes)."""
+
+    def lookup(
+        self, hashes: np.ndarray, *, max_postings: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All postings of ``hashes``, as ``(query_idx, item_ids, positions)``."""
+        ...

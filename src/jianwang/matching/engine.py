@@ -6,10 +6,8 @@ import logging
 
 import numpy as np
 
-from jianwang.index.base import Index
+from jianwang.index.base import HashLookup, Index
 from jianwang.index.binaryindex import BinaryIndex
-from jianwang.index.hashindex import HashIndex
-from jianwang.index.segmented import SegmentedHashIndex
 from jianwang.matching.result import SegmentMatch
 from jianwang.matching.temporal import align
 from jianwang.matching.text import chain_matches
@@ -35,7 +33,7 @@ def match(
         return []
     codes, positions = signal.query_codes(fp)
     policy = signal.match_policy()
-    if isinstance(index, HashIndex | SegmentedHashIndex):
+    if isinstance(index, HashLookup):
         qidx, items, refpos = index.lookup(codes)
     elif isinstance(index, BinaryIndex):
         if not isinstance(policy, TemporalPolicy):
