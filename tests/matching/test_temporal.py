@@ -84,3 +84,23 @@ def test_empty_input_and_grid() -> None:
     assert align(np.zeros(0), np.zeros(0), np.zeros(0, int), POLICY, signal="t") == []
     grid = speed_grid(POLICY)
     assert grid[0] == pytest.approx(0.85) and grid[-1] == pytest.approx(1.15) and grid.size == 31
+
+
+def test_densest_window_bounds_every_cell_of_every_speed() -> None:
+    # The pruning bound must never be below what a cell really holds, or matches would be lost.
+    from jianwang.matching.temporal import _densest_window
+
+    rng = np.random.default_rng(11)
+    for trial in range(20):
+        q1, r1 = _line(30, float(rng.uniform(0.88, 1.12)), 50.0, 0.0, 10.0, seed=trial)
+        qn, rn = _noise(300, 10.0, 80.0, seed=100 + trial)
+        q, r = np.r_[q1, qn], np.r_[r1, rn]
+        order = np.argsort(q)
+        q, r = q[order], r[order]
+        bound = _densest_window(q, r, np.array([0]), np.array([q.size]), POLICY)[0]
+        w = POLICY.offset_bin
+        for speed in speed_grid(POLICY):
+            cells = np.floor((r - speed * q) / w).astype(int)
+            counts = np.bincount(cells - cells.min())
+            smoothed = np.convolve(counts, np.ones(3, dtype=int))
+            assert smoothed.max() <= bound

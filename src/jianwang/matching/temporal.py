@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from jianwang.matching.result import SegmentMatch
 from jianwang.signals.base import TemporalPolicy
@@ -57,14 +56,17 @@ def align(
     """Accepted segments of all items, best first."""
     q = np.asarray(query_times, dtype=np.float64)
     r = np.asarray(ref_times, dtype=np.float64)
-    items = np.asarray(item_ids)
+    items = np.asarray(item_ids).astype(np.int64, copy=False)
     out: list[SegmentMatch] = []
     if q.size == 0:
         return out
-    order = np.argsort(items, kind="stable")
+    # A pair counts once however it was found (several hashes, several lookup variants).
+    order = np.lexsort((r, q, items))
     q, r, items = q[order], r[order], items[order]
+    fresh = np.r_[True, (items[1:] != items[:-1]) | (q[1:] != q[:-1]) | (r[1:] != r[:-1])]
+    q, r, items = q[fresh], r[fresh], items[fresh]
     bounds = np.flatnonzero(np.r_[True, items[1:] != items[:-1], True])
-    for a, b in pairwise(bounds):
+    for a, b in _worth_aligning(q, r, bounds, policy):
         item = int(items[a])
         for found in align_item(q[a:b], r[a:b], policy):
             qi, ri = found.query_times, found.ref_times
@@ -85,9 +87,7 @@ def align(
 
 
 def align_item(q: np.ndarray, r: np.ndarray, policy: TemporalPolicy) -> list[Alignment]:
-    """Up to ``policy.max_segments`` accepted alignments of one item's pairs."""
-    pairs = np.unique(np.stack([q, r], axis=1), axis=0)  # a pair counts once however found
-    q, r = pairs[:, 0], pairs[:, 1]
+    """Up to ``policy.max_segments`` accepted alignments of one item's distinct pairs."""
     alive = np.arange(q.size)
     found: list[Alignment] = []
     for _ in range(policy.max_segments):
@@ -105,41 +105,113 @@ def align_item(q: np.ndarray, r: np.ndarray, policy: TemporalPolicy) -> list[Ali
     return found
 
 
+def _worth_aligning(
+    q: np.ndarray, r: np.ndarray, bounds: np.ndarray, policy: TemporalPolicy
+) -> list[tuple[int, int]]:
+    """The ``(start, end)`` runs of items that could pass the decision rule at all.
+
+    A query meets most items of a large index through a few chance hits. Even if every distinct
+    query position of such an item fell in one cell, the count would be too small or too
+    probable; finding that out for all items at once spares aligning them one by one.
+    """
+    starts, ends = bounds[:-1], bounds[1:]
+    new_anchor = np.r_[True, q[1:] != q[:-1]]
+    new_anchor[starts] = True
+    anchor_starts = np.flatnonzero(new_anchor)
+    per_anchor = np.diff(np.r_[anchor_starts, q.size])  # pairs of each (item, query position)
+    first_anchor = np.searchsorted(anchor_starts, starts)  # each item's first anchor
+    anchors = np.diff(np.r_[first_anchor, anchor_starts.size])
+    r_range = np.maximum.reduceat(r, starts) - np.minimum.reduceat(r, starts)
+    q_range = q[ends - 1] - q[starts]  # pairs are sorted by q within an item
+    w = policy.offset_bin
+    n_speeds = speed_grid(policy).size
+    most = np.minimum(anchors, _densest_window(q, r, starts, ends, policy))
+    best = np.full(starts.size, np.inf)
+    item_of_anchor = np.repeat(np.arange(starts.size), anchors)
+    for speed in (policy.speed_min, 1.0, policy.speed_max):
+        span = np.maximum(r_range + speed * q_range, 3 * w)
+        share = np.minimum(1.0, per_anchor * 3 * w / span[item_of_anchor])
+        lam = np.bincount(item_of_anchor, weights=share, minlength=starts.size)
+        cells = n_speeds * np.maximum(1.0, span / w)
+        best = np.minimum(best, cells * special.pdtrc(most - 1, lam))
+    keep = (anchors >= policy.min_aligned) & (best <= policy.alpha)
+    return [(int(a), int(b)) for a, b in zip(starts[keep], ends[keep], strict=True)]
+
+
+def _densest_window(
+    q: np.ndarray, r: np.ndarray, starts: np.ndarray, ends: np.ndarray, policy: TemporalPolicy
+) -> np.ndarray:
+    """Per item, an upper bound of the pairs any one cell can hold, whatever its speed.
+
+    The speed range is cut into a few groups. Over a query of length ``Q`` the offsets
+    ``r - s*q`` of a pair at two speeds of one group differ by at most the group's width times
+    ``Q``, so every three-bin cell of the group lies inside one window of ``r - s_mid*q`` that
+    much wider; the fullest window of any group bounds every cell.
+    """
+    item = np.repeat(np.arange(starts.size), ends - starts)
+    length = float(np.ptp(q))
+    groups = _WINDOW_GROUPS
+    reach = (policy.speed_max - policy.speed_min) / groups
+    width = 3 * policy.offset_bin + reach * length
+    most = np.zeros(starts.size, dtype=np.int64)
+    for g in range(groups):
+        d = r - (policy.speed_min + (g + 0.5) * reach) * q
+        stride = float(np.ptp(d)) + 2 * width + 1.0  # items never share a window
+        key = np.sort(item * stride + (d - d.min()))
+        inside = np.searchsorted(key, key + width, side="right") - np.arange(key.size)
+        most = np.maximum(most, np.maximum.reduceat(inside, starts))
+    return most
+
+
+_WINDOW_GROUPS = 6
+
+
 def _best_cell(
     q: np.ndarray, r: np.ndarray, policy: TemporalPolicy
 ) -> tuple[Alignment, np.ndarray] | None:
-    """The accepted best (speed, offset) cell with the indices of its inliers, or ``None``."""
+    """The accepted best (speed, offset) cell with the indices of its inliers, or ``None``.
+
+    Votes are distinct query positions, not pairs: one query moment often hits the same place
+    several times (several hashes, several variants), and those hits are one piece of evidence.
+    Counting distinct positions in every cell is what costs; a cell never holds more distinct
+    positions than pairs, so pairs are counted everywhere (cheap) and distinct positions only in
+    the cells whose pair count could still reach the best (branch and bound, the same answer).
+    """
     speeds = speed_grid(policy)
     w = policy.offset_bin
+    anchor, per_anchor = np.unique(q, return_inverse=True, return_counts=True)[1:]
+    chance_of = _ChanceModel(q, r, per_anchor, speeds, policy)
+    if per_anchor.size < policy.min_aligned or chance_of.best_case(per_anchor.size) > policy.alpha:
+        return None
     offsets = r[None, :] - speeds[:, None] * q[None, :]  # (speeds, pairs)
     lo = float(offsets.min())
-    bins = np.floor((offsets - lo) / w).astype(np.int64)
-    n_bins = int(bins.max()) + 3
-    # Votes are distinct query positions, not pairs: one query moment often hits the same place
-    # several times (several hashes, several variants), and those hits are one piece of evidence.
-    anchor, per_anchor = np.unique(q, return_inverse=True, return_counts=True)[1:]
-    n_anchor = per_anchor.size
-    cell_rows = np.arange(speeds.size)[:, None] * n_bins + bins + 1
-    votes = np.unique(
-        np.concatenate([(cell_rows + d).ravel() * n_anchor + np.tile(anchor, speeds.size)
-                        for d in (-1, 0, 1)])
-    ) // n_anchor  # fmt: skip
-    smooth = np.bincount(votes, minlength=speeds.size * n_bins).reshape(speeds.size, n_bins)
+    bins = np.floor((offsets - lo) / w).astype(np.int64) + 1  # 1 .. n_bins - 2: room to smooth
+    n_bins = int(bins.max()) + 2
+    cells = (np.arange(speeds.size)[:, None] * n_bins + bins).ravel()
+    raw = np.bincount(cells, minlength=speeds.size * n_bins)
+    pairs = raw.copy()
+    pairs[1:] += raw[:-1]
+    pairs[:-1] += raw[1:]  # each cell with its two offset neighbours (rows never touch: padding)
+    if chance_of.best_case(int(pairs.max())) > policy.alpha:
+        return None
+    flat_anchor = np.tile(anchor, speeds.size)
+    first = int(np.argmax(pairs))
+    top = int(_distinct(cells, flat_anchor, np.array([first]), pairs.size)[0])
+    # Every cell that might come within the near-best band of the final best.
+    candidates = np.flatnonzero(pairs >= _near(top))
+    votes = _distinct(cells, flat_anchor, candidates, pairs.size)
+    top = int(votes.max())
     # Among near-best cells prefer the speed closest to 1: a static scene fits a fan of speeds
     # equally well, and most copies are not sped up.
-    top = int(smooth.max())
-    near_s, near_b = np.nonzero(smooth >= max(top - 1, 0.95 * top))
-    pick = int(np.lexsort((-smooth[near_s, near_b], np.abs(speeds[near_s] - 1.0)))[0])
-    s_idx, b_idx = int(near_s[pick]), int(near_b[pick])
-    count = int(smooth[s_idx, b_idx])
+    near = votes >= _near(top)
+    near_cells, near_votes = candidates[near], votes[near]
+    near_s = near_cells // n_bins
+    pick = int(np.lexsort((-near_votes, np.abs(speeds[near_s] - 1.0)))[0])
+    s_idx, b_idx = int(near_s[pick]), int(near_cells[pick] % n_bins)
+    count = int(near_votes[pick])
     speed = float(speeds[s_idx])
     offset = lo + (b_idx - 1 + 0.5) * w
-    # Chance level: each query position's pairs land evenly over the offset range actually
-    # observed, so it falls in a given three-bin cell with probability pairs * 3w / span.
-    span = max(float(r.max() - r.min()) + speed * float(q.max() - q.min()), 3 * w)
-    lam = float(np.minimum(1.0, per_anchor * 3 * w / span).sum())
-    cells = speeds.size * max(1.0, span / w)
-    chance = float(cells * stats.poisson.sf(count - 1, lam))
+    chance = chance_of(count, speed)
     if chance > policy.alpha:
         return None
     inliers = _trim(q, _refine(q, r, speed, offset, policy))
@@ -147,6 +219,64 @@ def _best_cell(
         return None
     speed, offset = _fit(q[inliers], r[inliers], speed, offset, policy)
     return Alignment(speed, offset, q[inliers], r[inliers], count, chance), inliers
+
+
+def _near(top: int) -> float:
+    """Votes within this of the best count as a tie for the speed preference."""
+    return max(top - 1, 0.95 * top)
+
+
+def _distinct(
+    cells: np.ndarray, anchors: np.ndarray, wanted: np.ndarray, n_cells: int
+) -> np.ndarray:
+    """Distinct anchors in each ``wanted`` cell, counting a pair in its cell and both offset
+    neighbours (the smoothing of the pair counts)."""
+    is_wanted = np.zeros(n_cells, dtype=bool)
+    is_wanted[wanted] = True
+    n_anchor = int(anchors.max()) + 1
+    keys = []
+    for d in (-1, 0, 1):
+        shifted = cells + d
+        keep = is_wanted[shifted]
+        keys.append(shifted[keep] * n_anchor + anchors[keep])
+    hit = np.unique(np.concatenate(keys)) // n_anchor
+    counts = np.bincount(hit, minlength=n_cells)
+    return counts[wanted]
+
+
+class _ChanceModel:
+    """How improbable a cell's count is if the item's pairs fell by chance.
+
+    Each query position's pairs land evenly over the offset range actually observed, so it falls
+    in a given three-bin cell with probability ``pairs * 3w / span``; the tail probability of the
+    count is multiplied by the number of cells tried (Bonferroni).
+    """
+
+    def __init__(
+        self,
+        q: np.ndarray,
+        r: np.ndarray,
+        per_anchor: np.ndarray,
+        speeds: np.ndarray,
+        policy: TemporalPolicy,
+    ) -> None:
+        self.r_range = float(r.max() - r.min())
+        self.q_range = float(q.max() - q.min())
+        self.per_anchor = per_anchor
+        self.n_speeds = speeds.size
+        self.speed_lo, self.speed_hi = float(speeds.min()), float(speeds.max())
+        self.w = policy.offset_bin
+
+    def __call__(self, count: int, speed: float) -> float:
+        w = self.w
+        span = max(self.r_range + speed * self.q_range, 3 * w)
+        lam = float(np.minimum(1.0, self.per_anchor * 3 * w / span).sum())
+        cells = self.n_speeds * max(1.0, span / w)
+        return float(cells * special.pdtrc(count - 1, lam))
+
+    def best_case(self, count: int) -> float:
+        """A lower bound of the chance of ``count`` votes at any speed of the grid."""
+        return min(self(count, s) for s in (self.speed_lo, 1.0, self.speed_hi))
 
 
 def _refine(

@@ -284,8 +284,9 @@ class AudioTriplets(SignalType):
         codes = np.concatenate([c for c, _ in variants])
         owners = np.concatenate([r for _, r in variants])
         ok = codes >= 0
-        pairs = np.unique(np.stack([owners[ok], codes[ok]]), axis=1)
-        return pairs[1].astype(np.uint32), fp.positions[pairs[0]]
+        # One sortable key per (triplet, code): the same code reached twice is looked up once.
+        keys = np.unique((owners[ok].astype(np.int64) << 32) | codes[ok])
+        return (keys & 0xFFFFFFFF).astype(np.uint32), fp.positions[keys >> 32]
 
     def compare(self, a: Fingerprint, b: Fingerprint) -> float:
         """Share of ``a``'s anchor times whose triplets hit ``b`` at one offset (best 0.1 s cell,
