@@ -170,3 +170,33 @@ def test_fingerprint_of_an_encoded_file(
     found = match(signal, index, signal.fingerprint(path))
     assert found and found[0].item_id == 5
     assert found[0].ref_start - found[0].query_start == pytest.approx(12.0, abs=0.3)
+
+
+def _drum_loop(seconds: float, seed: int) -> np.ndarray:
+    """Broadband hits every half second over a quiet melody: each hit peaks in every band."""
+    rng = np.random.default_rng(seed)
+    pcm = 0.2 * synth_music(seed, seconds, sample_rate=SR)
+    for start in np.arange(0.0, seconds - 0.1, 0.5):
+        at = round(start * SR)
+        hit = rng.normal(0, 1.0, round(0.06 * SR)) * np.exp(-np.arange(round(0.06 * SR)) / 120)
+        pcm[at : at + hit.size] += hit.astype(np.float32)
+    return np.clip(pcm, -1, 1).astype(np.float32)
+
+
+def test_a_drum_hit_does_not_take_every_peak_of_its_second(signal: AudioTriplets) -> None:
+    t, _ = signal._peaks(_drum_loop(20.0, seed=5))
+    per_frame = np.bincount(t)
+    assert per_frame.max() <= signal.config.peaks_per_frame
+    # Anchors spread over many moments, not only the 40 hits.
+    assert np.unique(t).size > 100
+
+
+def test_a_drum_loop_excerpt_is_found(signal: AudioTriplets) -> None:
+    loops = [_drum_loop(40.0, seed=s) for s in (21, 22, 23)]
+    idx = signal.new_index()
+    for i, pcm in enumerate(loops):
+        signal.add_to_index(idx, i, signal.fingerprint_decoded(pcm))
+    query = reencode(loops[1][12 * SR : 22 * SR], SR)
+    found = match(signal, idx, signal.fingerprint_decoded(query))
+    assert found and found[0].item_id == 1
+    assert found[0].ref_start - found[0].query_start == pytest.approx(12.0, abs=0.3)

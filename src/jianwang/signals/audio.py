@@ -63,6 +63,7 @@ class TripletParams:
     whiten_bins: int = 41
     min_prominence: float = 0.5  # natural-log units above the local average
     peaks_per_second: int = 20
+    peaks_per_frame: int = 3
     min_gap: int = 3  # frames between consecutive peaks of a triplet
     max_gap: int = 40
     max_interval: float = 15.0  # semitones between consecutive peaks of a triplet
@@ -80,7 +81,7 @@ class AudioTriplets(SignalType):
     """Three-peak hashes of mono 8 kHz audio, invariant to speed, pitch and tempo change."""
 
     name: ClassVar[str] = "audio.triplets"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     kind: ClassVar[MediaKind] = MediaKind.AUDIO
 
     def __init__(
@@ -174,15 +175,19 @@ class AudioTriplets(SignalType):
         t_idx, f_idx = np.nonzero(cand)
         if t_idx.size == 0:
             return _no_peaks()
-        # The most prominent peaks of each second: an even density whatever the loudness.
         strength = prominence[t_idx, f_idx]
+        # A drum hit lifts a peak in every band at once: keep only the most prominent few of a
+        # frame, so the budget of the second goes to other moments too.
+        order = np.lexsort((-strength, t_idx))
+        t_idx, f_idx, strength = t_idx[order], f_idx[order], strength[order]
+        keep = _rank_in_runs(t_idx) < cfg.peaks_per_frame
+        t_idx, f_idx, strength = t_idx[keep], f_idx[keep], strength[keep]
+        # The most prominent peaks of each second: an even density whatever the loudness.
         frames_per_second = cfg.sample_rate / cfg.hop
         block = (t_idx / frames_per_second).astype(np.int64)
         order = np.lexsort((-strength, block))
         t_idx, f_idx, block = t_idx[order], f_idx[order], block[order]
-        starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
-        rank = np.arange(block.size) - np.repeat(starts, np.diff(np.r_[starts, block.size]))
-        keep = rank < cfg.peaks_per_second
+        keep = _rank_in_runs(block) < cfg.peaks_per_second
         t_idx, f_idx = t_idx[keep], f_idx[keep]
         # Parabolic interpolation puts the peak's pitch well inside one FFT bin.
         a, b, c = logspec[t_idx, f_idx - 1], logspec[t_idx, f_idx], logspec[t_idx, f_idx + 1]
@@ -383,6 +388,12 @@ def _near_edges(values: np.ndarray, step: float, centre: float) -> list[np.ndarr
     return [np.asarray(values, dtype=np.float64), np.asarray(values, dtype=np.float64) + nudge]
 
 
+def _rank_in_runs(keys: np.ndarray) -> np.ndarray:
+    """Each element's rank within its run of equal ``keys`` (which must be grouped)."""
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    return np.arange(keys.size) - np.repeat(starts, np.diff(np.r_[starts, keys.size]))
+
+
 def _no_peaks() -> tuple[np.ndarray, np.ndarray]:
     return np.zeros(0, np.int64), np.zeros(0)
 
@@ -390,20 +401,28 @@ def _no_peaks() -> tuple[np.ndarray, np.ndarray]:
 def _next_partners(
     t: np.ndarray, p: np.ndarray, look: int, fan: int, cfg: TripletParams
 ) -> np.ndarray:
-    """For each peak, the indices of its ``fan`` nearest successors among the next ``look``
-    peaks that lie within the allowed time gap and interval (-1 where there are fewer)."""
+    """For each peak, the indices of its ``fan`` nearest successors among the ``look`` peaks
+    that follow it by at least ``min_gap`` frames, keeping those within the allowed time gap and
+    interval (-1 where there are fewer).
+
+    The search starts ``min_gap`` frames on, not at the next peak: on a drum hit a dozen peaks
+    share one frame, and counting them would use up the look-ahead before any partner is reached.
+    """
     n = t.size
     chosen = np.full((n, fan), -1, dtype=np.int64)
     filled = np.zeros(n, dtype=np.int64)
-    base = np.arange(n)
-    for d in range(1, look + 1):
-        j = base[: n - d] + d
-        gap = t[j] - t[: n - d]
-        interval = np.abs(p[j] - p[: n - d])
-        ok = (gap >= cfg.min_gap) & (gap <= cfg.max_gap)
+    first = np.searchsorted(t, t + cfg.min_gap, side="left")
+    rows_all = np.arange(n)
+    for d in range(look):
+        j = first + d
+        live = j < n
+        rows, j = rows_all[live], j[live]
+        gap = t[j] - t[rows]
+        interval = np.abs(p[j] - p[rows])
+        ok = gap <= cfg.max_gap
         ok &= (interval <= cfg.max_interval) & (interval >= cfg.min_interval)
-        ok &= filled[: n - d] < fan
-        rows = np.flatnonzero(ok)
-        chosen[rows, filled[rows]] = j[rows]
+        ok &= filled[rows] < fan
+        rows, j = rows[ok], j[ok]
+        chosen[rows, filled[rows]] = j
         filled[rows] += 1
     return chosen
