@@ -18,10 +18,13 @@ from jianwang.db import create_db_engine, ensure_schema, session_factory, transa
 from jianwang.db.models import AssetSignal, ReferenceAsset, RightsHolder, Site, SiteKind, Work
 from jianwang.detections.identify import identify_file
 from jianwang.errors import DuplicateError, MediaError, NotFoundError, UserError
+from jianwang.media import effects
+from jianwang.media.audio import decode_audio
+from jianwang.media.encode import write_audio
 from jianwang.media.limits import DecodeLimits
 from jianwang.signals.registry import default_registry
 
-from media_factory import chapter, song
+from media_factory import RATE, chapter, song
 
 LIMITS = DecodeLimits(timeout_s=60)
 
@@ -66,6 +69,27 @@ def test_add_work_fingerprints_and_identifies(factory, settings: Settings, tmp_p
             ref, session=s, indexes=reopened, registry=default_registry(), limits=LIMITS
         )
     assert views and views[0].work_id == work_id and views[0].work == "Song"
+    assert views[0].pitch_shift == pytest.approx(0.0, abs=0.05)
+
+
+def test_a_pitch_shifted_copy_reports_its_shift(  # type: ignore[no-untyped-def]
+    factory, settings: Settings, tmp_path: Path
+) -> None:
+    ref = song(tmp_path / "song.m4a", seed=9, seconds=30.0)
+    with transaction(factory) as s:
+        _, indexes = _add(s, settings, "Song", [ref])
+    pcm = decode_audio(ref, sample_rate=RATE)
+    copy = write_audio(
+        tmp_path / "copy.m4a", effects.pitch_shift(pcm[5 * RATE : 17 * RATE], RATE, 1.0), RATE
+    )
+    with transaction(factory) as s:
+        views = identify_file(
+            copy, session=s, indexes=indexes, registry=default_registry(), limits=LIMITS
+        )
+    assert views and views[0].work == "Song"
+    # Read against the stored reference fingerprint: a semitone up, the tempo kept.
+    assert views[0].pitch_shift == pytest.approx(1.0, abs=0.1)
+    assert views[0].speed == pytest.approx(1.0, abs=0.01)
 
 
 def test_index_is_rebuilt_from_the_database(factory, settings: Settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

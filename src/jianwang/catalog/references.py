@@ -1,12 +1,16 @@
-"""Reading a reference file: what kind of medium it is, and its fingerprints for each signal."""
+"""Reading a reference file: what kind of medium it is, and its fingerprints for each signal;
+and reading those fingerprints back from the database."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from jianwang.content import sha256_file
-from jianwang.db.models import AssetKind
+from jianwang.db.models import AssetKind, AssetSignal
 from jianwang.errors import MediaError, NotFoundError
 from jianwang.media.limits import DecodeLimits
 from jianwang.media.probe import probe
@@ -64,3 +68,16 @@ def fingerprint_reference(
     return PreparedReference(
         path=path, kind=kind, sha256=sha256_file(path), length=length, fingerprints=fingerprints
     )
+
+
+def stored_fingerprint(session: Session, signal: SignalType, asset_id: int) -> Fingerprint | None:
+    """The fingerprint of ``asset_id`` kept in the database for ``signal`` (this version), so a
+    match can be examined against the reference itself; ``None`` where there is none."""
+    blob = session.scalar(
+        select(AssetSignal.fingerprint).where(
+            AssetSignal.asset_id == asset_id,
+            AssetSignal.signal == signal.name,
+            AssetSignal.version == signal.version,
+        )
+    )
+    return None if blob is None else Fingerprint.from_bytes(blob)

@@ -22,6 +22,7 @@ JSON_FIELDS = (
     "ref_start",
     "ref_end",
     "speed",
+    "pitch_shift",
     "coverage",
     "source",
 )
@@ -82,7 +83,7 @@ def _print_human(result: Identification) -> None:
         return
     print_table(
         f"{result.input}: {len(result.matches)} match(es)",
-        ["work", "asset", "signal", "score", "capture span", "reference span", "speed"],
+        ["work", "asset", "signal", "score", "capture span", "reference span", "speed", "pitch"],
         [
             (
                 m.work,
@@ -92,6 +93,7 @@ def _print_human(result: Identification) -> None:
                 f"{m.query_start:g}-{m.query_end:g}",
                 f"{m.ref_start:g}-{m.ref_end:g}",
                 f"{m.speed:g}",
+                "-" if m.pitch_shift is None else f"{m.pitch_shift:+.2f} st",
             )
             for m in result.matches
         ],

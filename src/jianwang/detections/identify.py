@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import tempfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from jianwang.catalog.indexes import IndexSet
-from jianwang.catalog.references import media_kinds_of
+from jianwang.catalog.references import media_kinds_of, stored_fingerprint
 from jianwang.config import Settings
 from jianwang.db.models import AssetKind, ReferenceAsset
 from jianwang.errors import JianwangError, MediaError, NotFoundError
@@ -43,6 +44,7 @@ class MatchView:
     ref_end: float
     speed: float
     coverage: float | None = None
+    pitch_shift: float | None = None
     source: str | None = None
 
 
@@ -90,7 +92,9 @@ def identify_file(
                     log.info("%s: no usable soundtrack (%s)", path, exc)
                     continue
                 raise
-            for found in match(signal, indexes.index(signal), fingerprint):
+            references = partial(stored_fingerprint, session, signal)
+            found_all = match(signal, indexes.index(signal), fingerprint, references=references)
+            for found in found_all:
                 asset = session.get(ReferenceAsset, found.item_id)
                 if asset is None:
                     log.warning("index %s names unknown asset %d", signal.name, found.item_id)
@@ -109,6 +113,7 @@ def identify_file(
                         ref_end=round(float(found.ref_end), 3),
                         speed=round(float(found.speed), 4),
                         coverage=None if found.coverage is None else round(found.coverage, 4),
+                        pitch_shift=found.pitch_shift,
                         source=source,
                     )
                 )

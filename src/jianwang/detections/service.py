@@ -96,6 +96,7 @@ def detect_capture(
             ref_start=view.ref_start,
             ref_end=view.ref_end,
             speed=view.speed,
+            pitch_shift=view.pitch_shift,
             coverage=view.coverage,
             status=DetectionStatus.DETECTED,
         )
@@ -134,6 +135,7 @@ def detect_capture(
                 "query_span": [detection.query_start, detection.query_end],
                 "ref_span": [detection.ref_start, detection.ref_end],
                 "speed": detection.speed,
+                "pitch_shift": detection.pitch_shift,
                 "status": detection.status.value,
             },
         )
@@ -200,6 +202,7 @@ class DetectionRow:
     ref_start: float
     ref_end: float
     speed: float
+    pitch_shift: float | None
     status: str
 
 
@@ -228,6 +231,7 @@ def list_detections(
             ref_start=d.ref_start,
             ref_end=d.ref_end,
             speed=d.speed,
+            pitch_shift=d.pitch_shift,
             status=d.status.value,
         )
         for d, c, s in session.execute(query).all()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -16,14 +18,25 @@ from jianwang.signals.base import Fingerprint, SignalType, TemporalPolicy, TextP
 log = logging.getLogger(__name__)
 
 
+ReferenceSource = Callable[[int], Fingerprint | None]
+"""The reference fingerprint of an indexed item, or ``None`` where it is not at hand."""
+
+
 def match(
-    signal: SignalType, index: Index, fp: Fingerprint, *, max_results: int = 5
+    signal: SignalType,
+    index: Index,
+    fp: Fingerprint,
+    *,
+    max_results: int = 5,
+    references: ReferenceSource | None = None,
 ) -> list[SegmentMatch]:
     """Copied segments of indexed items found in ``fp``, best first (highest ``score``).
 
     Candidates come from the index (exact hash lookup or Hamming search); the signal's
     ``match_policy`` decides which become matches: temporal alignment for audio and video,
-    diagonal chaining for text. An index stamped for another signal setup is refused.
+    diagonal chaining for text. An index stamped for another signal setup is refused. Given
+    ``references``, each match's reference fingerprint is compared with the query along the
+    matched line for what the index alone cannot tell, such as the pitch shift of audio.
     """
     signal.check(fp)
     if index.stamp != signal.stamp():
@@ -52,7 +65,36 @@ def match(
         results = align(positions[qidx], refpos, items, policy, signal=signal.name)
         if policy.min_rate > 0:
             results = [m for m in results if _aligned_rate(m) >= policy.min_rate]
+        if references is not None:
+            results = [
+                _with_pitch(signal, fp, m, references(m.item_id), positions[qidx], refpos, items)
+                for m in results[:max_results]
+            ]
     return results[:max_results]
+
+
+def _with_pitch(
+    signal: SignalType,
+    fp: Fingerprint,
+    found: SegmentMatch,
+    reference: Fingerprint | None,
+    query_t: np.ndarray,
+    ref_t: np.ndarray,
+    items: np.ndarray,
+) -> SegmentMatch:
+    """``found`` with the signal's pitch estimate from the hits on its line, if it makes one."""
+    if reference is None:
+        return found
+    offset = found.ref_start - found.speed * found.query_start
+    tolerance = max(0.2, 0.02 * (found.query_end - found.query_start))
+    on_line = (
+        (items == found.item_id)
+        & (query_t >= found.query_start)
+        & (query_t <= found.query_end)
+        & (np.abs(ref_t - (found.speed * query_t + offset)) <= tolerance)
+    )
+    shift = signal.estimate_pitch_shift(fp, reference, query_t[on_line], ref_t[on_line])
+    return found if shift is None else replace(found, pitch_shift=shift)
 
 
 def _aligned_rate(found: SegmentMatch) -> float:

@@ -14,7 +14,9 @@ class SegmentMatch:
     counted: distinct aligned query anchor times (audio), aligned query frames (video), or shared
     winnowed fingerprints (text). ``speed`` is reference seconds per query second (1.05: the copy
     plays 5% fast); always 1.0 for text. ``coverage`` is the share of the reference item's
-    fingerprints found (text), ``None`` where it is not computed.
+    fingerprints found (text), ``None`` where it is not computed. ``pitch_shift`` is how many
+    semitones the copy sounds above the reference (audio; ``None`` where the signal has no pitch
+    axis): about +0.84 for a copy resampled 5 % fast, +1 for a semitone up with the tempo kept.
     """
 
     item_id: int
@@ -26,3 +28,4 @@ class SegmentMatch:
     ref_end: float
     speed: float
     coverage: float | None = None
+    pitch_shift: float | None = None

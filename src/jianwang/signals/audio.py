@@ -293,6 +293,37 @@ class AudioTriplets(SignalType):
         keys = np.unique((owners[ok].astype(np.int64) << 32) | codes[ok])
         return (keys & 0xFFFFFFFF).astype(np.uint32), fp.positions[keys >> 32]
 
+    def estimate_pitch_shift(
+        self,
+        query: Fingerprint,
+        reference: Fingerprint,
+        query_t: np.ndarray,
+        ref_t: np.ndarray,
+    ) -> float | None:
+        """Semitones the copy sounds above the reference, from the aligned hits.
+
+        A hit pairs a query anchor time with a reference anchor time. Triplets at those two
+        times with the same shape (intervals and time ratio agree, which no pitch shift moves)
+        are the same notes, and their anchor pitches differ by the shift; the median over all
+        aligned hits is robust to the odd chance pairing.
+        """
+        self.check(query)
+        self.check(reference)
+        if query.empty or reference.empty or query_t.size == 0:
+            return None
+        cfg = self.config
+        at_query = _triplets_at(query, np.asarray(query_t))
+        qa, ra = _cross(at_query, _triplets_at(reference, np.asarray(ref_t)))
+        x, y = query.extra, reference.extra
+        same = np.abs(x["iv1"][qa] - y["iv1"][ra]) <= 0.5 * cfg.interval_step
+        same &= np.abs(x["iv2"][qa] - y["iv2"][ra]) <= 0.5 * cfg.interval_step
+        same &= np.abs(x["ratio"][qa] - y["ratio"][ra]) <= 1.0 / cfg.ratio_bins
+        shift = (x["pitch"][qa] - y["pitch"][ra])[same]
+        shift = shift[np.abs(shift) <= cfg.max_pitch_shift + cfg.band_step / 2]
+        if shift.size == 0:
+            return None
+        return round(float(np.median(shift)), 2)
+
     def compare(self, a: Fingerprint, b: Fingerprint) -> float:
         """Share of ``a``'s anchor times whose triplets hit ``b`` at one offset (best 0.1 s cell,
         any scale); unrelated audio scores near 0, a copy well above."""
@@ -392,6 +423,31 @@ def _rank_in_runs(keys: np.ndarray) -> np.ndarray:
     """Each element's rank within its run of equal ``keys`` (which must be grouped)."""
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     return np.arange(keys.size) - np.repeat(starts, np.diff(np.r_[starts, keys.size]))
+
+
+def _triplets_at(fp: Fingerprint, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``times``: (hit index, triplet index) of every triplet anchored there."""
+    order = np.argsort(fp.positions, kind="stable")
+    ordered = fp.positions[order]
+    lo = np.searchsorted(ordered, times, side="left")
+    count = np.searchsorted(ordered, times, side="right") - lo
+    hit = np.repeat(np.arange(times.size), count)
+    start = np.repeat(lo - (np.cumsum(count) - count), count)
+    return hit, order[start + np.arange(hit.size)]
+
+
+def _cross(
+    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every (triplet of ``a``, triplet of ``b``) pair that belongs to the same hit."""
+    (hit_a, ta), (hit_b, tb) = a, b
+    order_b = np.argsort(hit_b, kind="stable")
+    hit_b, tb = hit_b[order_b], tb[order_b]
+    lo = np.searchsorted(hit_b, hit_a, side="left")
+    count = np.searchsorted(hit_b, hit_a, side="right") - lo
+    left = np.repeat(ta, count)
+    start = np.repeat(lo - (np.cumsum(count) - count), count)
+    return left, tb[start + np.arange(left.size)]
 
 
 def _no_peaks() -> tuple[np.ndarray, np.ndarray]:

@@ -211,6 +211,17 @@ class SignalType(ABC):
         self.check(fp)
         return fp.codes, fp.positions
 
+    def estimate_pitch_shift(
+        self,
+        query: Fingerprint,
+        reference: Fingerprint,
+        query_t: np.ndarray,
+        ref_t: np.ndarray,
+    ) -> float | None:
+        """Semitones a copy sounds above its reference, from the aligned hits (pairs of query and
+        reference positions); ``None`` for signals without a pitch axis."""
+        return None
+
     @abstractmethod
     def compare(self, a: Fingerprint, b: Fingerprint) -> float:
         """A similarity in [0, 1]: roughly the share of ``a`` found in ``b``.

@@ -29,6 +29,7 @@ class Detection(TimestampMixin, Base):
     ref_start: Mapped[float] = mapped_column(Float)
     ref_end: Mapped[float] = mapped_column(Float)
     speed: Mapped[float] = mapped_column(Float, default=1.0)
+    pitch_shift: Mapped[float | None] = mapped_column(Float)  # semitones, audio only
     coverage: Mapped[float | None] = mapped_column(Float)
     status: Mapped[DetectionStatus] = mapped_column(
         StrEnumType(DetectionStatus), default=DetectionStatus.DETECTED
