@@ -132,6 +132,16 @@ def test_random_unrelated_queries_never_match(
     assert false_matches == []
 
 
+def test_codec_noise_on_digital_silence_makes_no_peaks(signal: AudioTriplets) -> None:
+    # An encoder leaves a faint, regular noise floor on silence; its pattern is not music.
+    hiss = effects.Effect("opus", 16_000).apply(np.zeros(10 * SR, dtype=np.float32), SR)
+    assert np.abs(hiss).max() > 0
+    assert signal.fingerprint_decoded(hiss).empty
+    music = synth_music(77, 10.0, sample_rate=SR)
+    quiet = music * (10 ** (-45 / 20) / np.abs(music).max())  # a quiet passage stays music
+    assert not signal.fingerprint_decoded(quiet.astype(np.float32)).empty
+
+
 @pytest.mark.parametrize("seconds", [0.0, 0.01, 0.2, 10.0])
 def test_silence_and_tiny_inputs_give_empty_fingerprints(
     signal: AudioTriplets, index: SegmentedHashIndex, seconds: float

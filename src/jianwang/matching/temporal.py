@@ -6,11 +6,13 @@ scattered. Per item, pairs vote over a grid of speed hypotheses and offset bins 
 transform); the best cell is refined by least squares on its inliers and localised as a query
 span and a reference span.
 
-Decision rule (honest by construction): with ``n`` pairs for an item spread over an offset range
-``R``, a cell of width ``w`` holds on average ``lam = n * w / R`` chance pairs. A cell with
-``k`` pairs is accepted only if ``cells * P[Poisson(lam) >= k] <= alpha`` (``cells`` = all speed
-and offset cells tried, a Bonferroni correction) AND it holds at least ``min_aligned`` distinct
-query positions. So a longer query or a denser index does not raise the false-match rate.
+Decision rule: with ``n`` pairs for an item spread over an offset range ``R``, a cell of width
+``w`` holds on average ``lam = n * w / R`` chance pairs. A cell with ``k`` votes is accepted only
+if ``items * cells * P[Poisson(lam) >= k] <= alpha`` AND it holds at least ``min_aligned``
+distinct query positions. ``cells`` counts every speed and offset cell tried for the item and
+``items`` every item the query's hashes reached (a Bonferroni correction over both), so ``alpha``
+bounds the false matches of a whole query: a longer query, a denser index (``lam`` grows) or a
+larger one (``items`` grows) raises the bar instead of the false-match rate.
 """
 
 from __future__ import annotations
@@ -66,9 +68,10 @@ def align(
     fresh = np.r_[True, (items[1:] != items[:-1]) | (q[1:] != q[:-1]) | (r[1:] != r[:-1])]
     q, r, items = q[fresh], r[fresh], items[fresh]
     bounds = np.flatnonzero(np.r_[True, items[1:] != items[:-1], True])
-    for a, b in _worth_aligning(q, r, bounds, policy):
+    tested = bounds.size - 1
+    for a, b in _worth_aligning(q, r, bounds, policy, tested):
         item = int(items[a])
-        for found in align_item(q[a:b], r[a:b], policy):
+        for found in align_item(q[a:b], r[a:b], policy, tested=tested):
             qi, ri = found.query_times, found.ref_times
             out.append(
                 SegmentMatch(
@@ -86,14 +89,17 @@ def align(
     return out
 
 
-def align_item(q: np.ndarray, r: np.ndarray, policy: TemporalPolicy) -> list[Alignment]:
-    """Up to ``policy.max_segments`` accepted alignments of one item's distinct pairs."""
+def align_item(
+    q: np.ndarray, r: np.ndarray, policy: TemporalPolicy, *, tested: int = 1
+) -> list[Alignment]:
+    """Up to ``policy.max_segments`` accepted alignments of one item's distinct pairs, of
+    ``tested`` items the query reached."""
     alive = np.arange(q.size)
     found: list[Alignment] = []
     for _ in range(policy.max_segments):
         if alive.size < policy.min_aligned:
             break
-        cell = _best_cell(q[alive], r[alive], policy)
+        cell = _best_cell(q[alive], r[alive], policy, tested)
         if cell is None:
             break
         best, _ = cell
@@ -106,7 +112,7 @@ def align_item(q: np.ndarray, r: np.ndarray, policy: TemporalPolicy) -> list[Ali
 
 
 def _worth_aligning(
-    q: np.ndarray, r: np.ndarray, bounds: np.ndarray, policy: TemporalPolicy
+    q: np.ndarray, r: np.ndarray, bounds: np.ndarray, policy: TemporalPolicy, tested: int
 ) -> list[tuple[int, int]]:
     """The ``(start, end)`` runs of items that could pass the decision rule at all.
 
@@ -133,7 +139,7 @@ def _worth_aligning(
         share = np.minimum(1.0, per_anchor * 3 * w / span[item_of_anchor])
         lam = np.bincount(item_of_anchor, weights=share, minlength=starts.size)
         cells = n_speeds * np.maximum(1.0, span / w)
-        best = np.minimum(best, cells * special.pdtrc(most - 1, lam))
+        best = np.minimum(best, tested * cells * special.pdtrc(most - 1, lam))
     keep = (anchors >= policy.min_aligned) & (best <= policy.alpha)
     return [(int(a), int(b)) for a, b in zip(starts[keep], ends[keep], strict=True)]
 
@@ -167,7 +173,7 @@ _WINDOW_GROUPS = 6
 
 
 def _best_cell(
-    q: np.ndarray, r: np.ndarray, policy: TemporalPolicy
+    q: np.ndarray, r: np.ndarray, policy: TemporalPolicy, tested: int
 ) -> tuple[Alignment, np.ndarray] | None:
     """The accepted best (speed, offset) cell with the indices of its inliers, or ``None``.
 
@@ -180,7 +186,7 @@ def _best_cell(
     speeds = speed_grid(policy)
     w = policy.offset_bin
     anchor, per_anchor = np.unique(q, return_inverse=True, return_counts=True)[1:]
-    chance_of = _ChanceModel(q, r, per_anchor, speeds, policy)
+    chance_of = _ChanceModel(q, r, per_anchor, speeds, policy, tested)
     if per_anchor.size < policy.min_aligned or chance_of.best_case(per_anchor.size) > policy.alpha:
         return None
     offsets = r[None, :] - speeds[:, None] * q[None, :]  # (speeds, pairs)
@@ -249,7 +255,7 @@ class _ChanceModel:
 
     Each query position's pairs land evenly over the offset range actually observed, so it falls
     in a given three-bin cell with probability ``pairs * 3w / span``; the tail probability of the
-    count is multiplied by the number of cells tried (Bonferroni).
+    count is multiplied by the number of cells tried and of items tested (Bonferroni).
     """
 
     def __init__(
@@ -259,11 +265,13 @@ class _ChanceModel:
         per_anchor: np.ndarray,
         speeds: np.ndarray,
         policy: TemporalPolicy,
+        tested: int,
     ) -> None:
         self.r_range = float(r.max() - r.min())
         self.q_range = float(q.max() - q.min())
         self.per_anchor = per_anchor
         self.n_speeds = speeds.size
+        self.tested = max(1, tested)
         self.speed_lo, self.speed_hi = float(speeds.min()), float(speeds.max())
         self.w = policy.offset_bin
 
@@ -272,7 +280,7 @@ class _ChanceModel:
         span = max(self.r_range + speed * self.q_range, 3 * w)
         lam = float(np.minimum(1.0, self.per_anchor * 3 * w / span).sum())
         cells = self.n_speeds * max(1.0, span / w)
-        return float(cells * special.pdtrc(count - 1, lam))
+        return float(self.tested * cells * special.pdtrc(count - 1, lam))
 
     def best_case(self, count: int) -> float:
         """A lower bound of the chance of ``count`` votes at any speed of the grid."""

@@ -62,6 +62,7 @@ class TripletParams:
     whiten_frames: int = 63  # local average subtracted before picking peaks
     whiten_bins: int = 41
     min_prominence: float = 0.5  # natural-log units above the local average
+    min_level_db: float = -70.0  # a peak quieter than a sine this far below full scale is not music
     peaks_per_second: int = 20
     peaks_per_frame: int = 3
     min_gap: int = 3  # frames between consecutive peaks of a triplet
@@ -155,7 +156,9 @@ class AudioTriplets(SignalType):
         hi = int(np.floor(cfg.f_max * cfg.n_fft / cfg.sample_rate))
         spec = np.abs(np.fft.rfft(frames * window, axis=1))[:, lo - 1 : hi + 2]
         power = spec.astype(np.float32) ** 2
-        if float(power.max(initial=0.0)) < 1e-8:
+        # A full-scale sine peaks at (n_fft / 4)^2 in this power spectrum (Hann window).
+        floor = (10 ** (cfg.min_level_db / 20) * cfg.n_fft / 4) ** 2
+        if float(power.max(initial=0.0)) < floor:
             return _no_peaks()
         # A short average over time steadies a noise floor's random spikes far more than it
         # blurs a note's onset.
@@ -169,7 +172,9 @@ class AudioTriplets(SignalType):
         local_max = ndimage.maximum_filter(
             logspec, size=(cfg.peak_frames, cfg.peak_bins), mode="nearest"
         )
-        cand = (logspec == local_max) & (prominence > cfg.min_prominence) & (logspec > np.log(1e-7))
+        # The floor keeps codec noise on digital silence from making patterns of its own.
+        loud = logspec > np.log(floor)
+        cand = (logspec == local_max) & (prominence > cfg.min_prominence) & loud
         cand[:, 0] = False
         cand[:, -1] = False
         t_idx, f_idx = np.nonzero(cand)
@@ -348,19 +353,22 @@ class AudioTriplets(SignalType):
         return float(min(1.0, best / np.unique(a.positions).size))
 
     def match_policy(self) -> TemporalPolicy:
-        """At least 10 distinct aligned anchor times whose alignment has a chance level (Poisson,
-        Bonferroni over scales and offsets) below 1e-10.
+        """At least 10 distinct aligned anchor times, and an alignment whose chance level
+        (Poisson, Bonferroni over scales, offsets and every item the query reached) is below
+        1e-9 per query.
 
-        The Poisson model treats each query moment's hits as independent; in real music they
-        are not (repeated bars, shared chord shapes), and on the development corpus it
-        under-estimates chance alignments by three to four orders of magnitude, hence an alpha
-        far below the false-match rate wanted (measured: 1 false match in 400 unrelated queries,
-        against 7 at 1e-6).
+        The wanted false-match rate is 1e-3 of queries. The Poisson model treats each query
+        moment's hits as independent; in music they are not (repeated bars, shared chord shapes,
+        one composer's habits), so it under-estimates chance alignments by orders of magnitude,
+        and ``alpha`` sits six orders below the wanted rate. Measured on held-back music against
+        43 indexed tracks: 2 false matches in 1,319 queries at 1e-7, 1 at 1e-8, none at 1e-9.
+        Because the correction counts items and ``lam`` counts hashes, the bar rises by itself as
+        the index grows; ``alpha`` does not depend on the index.
         """
         s = self.config.max_time_scale
         return TemporalPolicy(
             min_aligned=10,
-            alpha=1e-10,
+            alpha=1e-9,
             speed_min=1.0 - s,
             speed_max=1.0 + s,
             speed_step=0.01,
