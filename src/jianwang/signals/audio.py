@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+import scipy.fft
 from scipy import ndimage
 
 from jianwang.index.base import Index
@@ -150,20 +151,51 @@ class AudioTriplets(SignalType):
         cfg = self.config
         if pcm.size < cfg.n_fft:
             return _no_peaks()
-        frames = np.lib.stride_tricks.sliding_window_view(pcm, cfg.n_fft)[:: cfg.hop]
-        window = np.hanning(cfg.n_fft).astype(np.float32)
         lo = int(np.ceil(cfg.f_min * cfg.n_fft / cfg.sample_rate))
         hi = int(np.floor(cfg.f_max * cfg.n_fft / cfg.sample_rate))
-        spec = np.abs(np.fft.rfft(frames * window, axis=1))[:, lo - 1 : hi + 2]
-        power = spec.astype(np.float32) ** 2
+        power = _power_spectrogram(pcm, cfg.n_fft, cfg.hop, lo - 1, hi + 2)
         # A full-scale sine peaks at (n_fft / 4)^2 in this power spectrum (Hann window).
         floor = (10 ** (cfg.min_level_db / 20) * cfg.n_fft / 4) ** 2
         if float(power.max(initial=0.0)) < floor:
             return _no_peaks()
+        # Long inputs are picked a block of frames at a time (with enough context on each side
+        # for the filters): whole-track arrays would spend the time moving memory.
+        halo = cfg.whiten_frames // 2 + cfg.peak_frames // 2 + 2
+        found = [
+            self._block_peaks(power, start, min(start + _PEAK_BLOCK, power.shape[0]), halo, floor)
+            for start in range(0, power.shape[0], _PEAK_BLOCK)
+        ]
+        t_idx, f_idx, strength, delta = (np.concatenate(col) for col in zip(*found, strict=True))
+        if t_idx.size == 0:
+            return _no_peaks()
+        # A drum hit lifts a peak in every band at once: keep only the most prominent few of a
+        # frame, so the budget of the second goes to other moments too.
+        order = np.lexsort((-strength, t_idx))
+        t_idx, f_idx, strength, delta = (x[order] for x in (t_idx, f_idx, strength, delta))
+        keep = _rank_in_runs(t_idx) < cfg.peaks_per_frame
+        t_idx, f_idx, strength, delta = (x[keep] for x in (t_idx, f_idx, strength, delta))
+        # The most prominent peaks of each second: an even density whatever the loudness.
+        frames_per_second = cfg.sample_rate / cfg.hop
+        block = (t_idx / frames_per_second).astype(np.int64)
+        order = np.lexsort((-strength, block))
+        t_idx, f_idx, delta, block = (x[order] for x in (t_idx, f_idx, delta, block))
+        keep = _rank_in_runs(block) < cfg.peaks_per_second
+        t_idx, f_idx, delta = t_idx[keep], f_idx[keep], delta[keep]
+        freq = (f_idx + lo - 1 + delta) * cfg.sample_rate / cfg.n_fft
+        pitch = 12.0 * np.log2(freq / cfg.f_min)
+        order = np.lexsort((pitch, t_idx))
+        return t_idx[order].astype(np.int64), pitch[order]
+
+    def _block_peaks(
+        self, power: np.ndarray, start: int, stop: int, halo: int, floor: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Peaks of frames ``start:stop``: frame, bin, prominence and sub-bin offset."""
+        cfg = self.config
+        lo, hi = max(0, start - halo), min(power.shape[0], stop + halo)
         # A short average over time steadies a noise floor's random spikes far more than it
         # blurs a note's onset.
-        power = ndimage.uniform_filter1d(power, size=3, axis=0, mode="nearest")
-        logspec = np.log(power + 1e-10)
+        smooth = ndimage.uniform_filter1d(power[lo:hi], size=3, axis=0, mode="nearest")
+        logspec = np.log(smooth + 1e-10)
         # Whitening: a peak must stand out from its neighbourhood, not merely be loud.
         local = ndimage.uniform_filter(
             logspec, size=(cfg.whiten_frames, cfg.whiten_bins), mode="nearest"
@@ -177,32 +209,15 @@ class AudioTriplets(SignalType):
         cand = (logspec == local_max) & (prominence > cfg.min_prominence) & loud
         cand[:, 0] = False
         cand[:, -1] = False
+        cand[: start - lo] = False
+        cand[stop - lo :] = False
         t_idx, f_idx = np.nonzero(cand)
-        if t_idx.size == 0:
-            return _no_peaks()
-        strength = prominence[t_idx, f_idx]
-        # A drum hit lifts a peak in every band at once: keep only the most prominent few of a
-        # frame, so the budget of the second goes to other moments too.
-        order = np.lexsort((-strength, t_idx))
-        t_idx, f_idx, strength = t_idx[order], f_idx[order], strength[order]
-        keep = _rank_in_runs(t_idx) < cfg.peaks_per_frame
-        t_idx, f_idx, strength = t_idx[keep], f_idx[keep], strength[keep]
-        # The most prominent peaks of each second: an even density whatever the loudness.
-        frames_per_second = cfg.sample_rate / cfg.hop
-        block = (t_idx / frames_per_second).astype(np.int64)
-        order = np.lexsort((-strength, block))
-        t_idx, f_idx, block = t_idx[order], f_idx[order], block[order]
-        keep = _rank_in_runs(block) < cfg.peaks_per_second
-        t_idx, f_idx = t_idx[keep], f_idx[keep]
         # Parabolic interpolation puts the peak's pitch well inside one FFT bin.
         a, b, c = logspec[t_idx, f_idx - 1], logspec[t_idx, f_idx], logspec[t_idx, f_idx + 1]
         denom = a - 2 * b + c
         safe = np.where(denom < 0, denom, -1.0)
-        delta = np.where(denom < 0, 0.5 * (a - c) / safe, 0.0)
-        freq = (f_idx + lo - 1 + np.clip(delta, -0.5, 0.5)) * cfg.sample_rate / cfg.n_fft
-        pitch = 12.0 * np.log2(freq / cfg.f_min)
-        order = np.lexsort((pitch, t_idx))
-        return t_idx[order].astype(np.int64), pitch[order]
+        delta = np.clip(np.where(denom < 0, 0.5 * (a - c) / safe, 0.0), -0.5, 0.5)
+        return t_idx + lo, f_idx, prominence[t_idx, f_idx], delta
 
     # ----------------------------------------------------------------------------- triplets
 
@@ -425,6 +440,26 @@ def _near_edges(values: np.ndarray, step: float, centre: float) -> list[np.ndarr
     frac = pos - np.floor(pos)
     nudge = np.where(frac < 0.25, -0.5, np.where(frac > 0.75, 0.5, 0.0)) * step
     return [np.asarray(values, dtype=np.float64), np.asarray(values, dtype=np.float64) + nudge]
+
+
+def _power_spectrogram(pcm: np.ndarray, n_fft: int, hop: int, lo: int, hi: int) -> np.ndarray:
+    """Hann-windowed power of FFT bins ``lo:hi`` of every frame, float32.
+
+    Frames are transformed a block at a time in single precision: a whole track at once would
+    build a windowed copy and a complex spectrum of several hundred megabytes, and the time goes
+    to moving memory, not to the transforms.
+    """
+    frames = np.lib.stride_tricks.sliding_window_view(pcm, n_fft)[::hop]
+    window = np.hanning(n_fft).astype(np.float32)
+    power = np.empty((frames.shape[0], hi - lo), dtype=np.float32)
+    for start in range(0, frames.shape[0], _FFT_BLOCK):
+        block = scipy.fft.rfft(frames[start : start + _FFT_BLOCK] * window, axis=1)[:, lo:hi]
+        power[start : start + block.shape[0]] = block.real**2 + block.imag**2
+    return power
+
+
+_FFT_BLOCK = 256  # frames per transform: a few hundred kilobytes, cache-sized
+_PEAK_BLOCK = 1024  # frames per block of peak picking (16 s)
 
 
 def _rank_in_runs(keys: np.ndarray) -> np.ndarray:
