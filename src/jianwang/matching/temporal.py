@@ -169,7 +169,7 @@ def _densest_window(
     return most
 
 
-_WINDOW_GROUPS = 6
+_WINDOW_GROUPS = 4
 
 
 def _best_cell(

@@ -21,6 +21,7 @@ flat noise floor lifts no peaks of its own and loud bass cannot crowd out the me
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -270,16 +271,32 @@ class AudioTriplets(SignalType):
         span: np.ndarray,
     ) -> np.ndarray:
         """Pack the quantised parts into 25 bits; -1 where a part is out of range."""
+        return _pack(self._quantise(pitch, iv1, iv2, ratio, span))
+
+    def _quantise(
+        self,
+        pitch: np.ndarray | None = None,
+        iv1: np.ndarray | None = None,
+        iv2: np.ndarray | None = None,
+        ratio: np.ndarray | None = None,
+        span: np.ndarray | None = None,
+    ) -> list[np.ndarray]:
+        """The bins of the given parts, one array per part (band, interval 1, interval 2, ratio,
+        span) in that order; empty for parts not given."""
         cfg = self.config
-        band = np.floor(pitch / cfg.band_step).astype(np.int64)
-        q1 = np.floor((iv1 + cfg.max_interval) / cfg.interval_step + 0.5).astype(np.int64)
-        q2 = np.floor((iv2 + cfg.max_interval) / cfg.interval_step + 0.5).astype(np.int64)
-        qr = np.floor(ratio * cfg.ratio_bins).astype(np.int64)
-        qs = np.floor(np.log2(np.maximum(span, 1.0)) / cfg.span_step).astype(np.int64)
-        ok = (band >= 0) & (band < 16) & (q1 >= 0) & (q1 < 64) & (q2 >= 0) & (q2 < 64)
-        ok &= (qr >= 0) & (qr < 16) & (qs >= 0) & (qs < 32)
-        codes = (band << 21) | (q1 << 15) | (q2 << 9) | (qr << 5) | qs
-        return np.where(ok, codes, -1)
+        rows: list[np.ndarray] = []
+        none = np.zeros(0, dtype=np.int64)
+        rows.append(none if pitch is None else np.floor(pitch / cfg.band_step).astype(np.int64))
+        for iv in (iv1, iv2):
+            q = None if iv is None else (iv + cfg.max_interval) / cfg.interval_step + 0.5
+            rows.append(none if q is None else np.floor(q).astype(np.int64))
+        rows.append(none if ratio is None else np.floor(ratio * cfg.ratio_bins).astype(np.int64))
+        rows.append(
+            none
+            if span is None
+            else np.floor(np.log2(np.maximum(span, 1.0)) / cfg.span_step).astype(np.int64)
+        )
+        return rows
 
     def query_codes(self, fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
         """Every hash a copy's triplet could have had in the reference.
@@ -295,23 +312,33 @@ class AudioTriplets(SignalType):
         x = fp.extra
         pitch, iv1, iv2 = x["pitch"].astype(np.float64), x["iv1"], x["iv2"]
         ratio, span = x["ratio"].astype(np.float64), x["span"].astype(np.float64)
-        rows = np.arange(fp.codes.size)
-        variants: list[tuple[np.ndarray, np.ndarray]] = []
-        pitch_options = [pitch - cfg.max_pitch_shift, pitch, pitch + cfg.max_pitch_shift]
-        span_options = [span * (1 - cfg.max_time_scale), span, span * (1 + cfg.max_time_scale)]
-        for pv in pitch_options:
-            for sv in span_options:
-                for a in _near_edges(iv1, cfg.interval_step, 0.5):
-                    for b in _near_edges(iv2, cfg.interval_step, 0.5):
-                        for r in _near_edges(ratio * cfg.ratio_bins, 1.0, 0.0):
-                            codes = self._hash(pv, a, b, r / cfg.ratio_bins, sv)
-                            variants.append((codes, rows))
-        codes = np.concatenate([c for c, _ in variants])
-        owners = np.concatenate([r for _, r in variants])
+        # Each part's other values: a part only adds lookups for the triplets where it differs,
+        # so no code is generated twice (a full product of all options would be 72 per triplet,
+        # mostly repeats).
+        shift, scale = cfg.max_pitch_shift, cfg.max_time_scale
+        q = self._quantise
+        others = [
+            [q(pitch=pitch - shift)[0], q(pitch=pitch + shift)[0]],
+            [q(iv1=_nudged(iv1, cfg.interval_step, 0.5))[1]],
+            [q(iv2=_nudged(iv2, cfg.interval_step, 0.5))[2]],
+            [q(ratio=_nudged(ratio * cfg.ratio_bins, 1.0, 0.0) / cfg.ratio_bins)[3]],
+            [q(span=span * (1 - scale))[4], q(span=span * (1 + scale))[4]],
+        ]
+        parts = np.stack(self._quantise(pitch, iv1, iv2, ratio, span))
+        owner = np.arange(fp.codes.size)
+        for k, alternatives in enumerate(others):
+            grown_parts, grown_owner = [parts], [owner]
+            for alt in alternatives:
+                value = alt[owner]
+                differ = np.flatnonzero(value != parts[k])
+                extra = parts[:, differ].copy()
+                extra[k] = value[differ]
+                grown_parts.append(extra)
+                grown_owner.append(owner[differ])
+            parts, owner = np.concatenate(grown_parts, axis=1), np.concatenate(grown_owner)
+        codes = _pack(parts)
         ok = codes >= 0
-        # One sortable key per (triplet, code): the same code reached twice is looked up once.
-        keys = np.unique((owners[ok].astype(np.int64) << 32) | codes[ok])
-        return (keys & 0xFFFFFFFF).astype(np.uint32), fp.positions[keys >> 32]
+        return codes[ok].astype(np.uint32), fp.positions[owner[ok]]
 
     def estimate_pitch_shift(
         self,
@@ -431,6 +458,21 @@ class _Triplets:
     def empty(cls) -> _Triplets:
         z = np.zeros(0)
         return cls(z.astype(np.int64), z, z, z, z, z)
+
+
+def _pack(parts: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
+    """25-bit codes of quantised parts (rows as ``_quantise`` gives them); -1 out of range."""
+    band, q1, q2, qr, qs = (np.asarray(row, dtype=np.int64) for row in parts)
+    ok = (band >= 0) & (band < 16) & (q1 >= 0) & (q1 < 64) & (q2 >= 0) & (q2 < 64)
+    ok &= (qr >= 0) & (qr < 16) & (qs >= 0) & (qs < 32)
+    codes = (band << 21) | (q1 << 15) | (q2 << 9) | (qr << 5) | qs
+    return np.where(ok, codes, -1)
+
+
+def _nudged(values: np.ndarray, step: float, centre: float) -> np.ndarray:
+    """``values`` moved into the neighbouring bin where they lie within a quarter step of their
+    bin's edge (and left alone elsewhere)."""
+    return _near_edges(values, step, centre)[1]
 
 
 def _near_edges(values: np.ndarray, step: float, centre: float) -> list[np.ndarray]:
