@@ -57,7 +57,7 @@ class TripletParams:
     sample_rate: int = 8000
     n_fft: int = 1024
     hop: int = 128
-    f_min: float = 130.0
+    f_min: float = 65.0
     f_max: float = 3600.0
     peak_frames: int = 13  # neighbourhood of a peak in time (frames)
     peak_bins: int = 11  # and in frequency (FFT bins)
