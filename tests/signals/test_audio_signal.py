@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+import tracemalloc
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,8 @@ import pytest
 from jianwang.index import SegmentedHashIndex
 from jianwang.matching import match
 from jianwang.media import effects
+from jianwang.media.audio import decode_audio
+from jianwang.media.encode import write_audio
 from jianwang.media.synth import synth_music
 from jianwang.signals.audio import AudioTriplets
 from jianwang.signals.example_media import add_noise, change_speed, reencode
@@ -214,3 +217,54 @@ def test_a_drum_loop_excerpt_is_found(signal: AudioTriplets) -> None:
     found = match(signal, idx, signal.fingerprint_decoded(query))
     assert found and found[0].item_id == 1
     assert found[0].ref_start - found[0].query_start == pytest.approx(12.0, abs=0.3)
+
+
+def test_a_file_is_fingerprinted_block_by_block_with_the_same_result(
+    signal: AudioTriplets, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_audio(tmp_path / "long.m4a", synth_music(31, 40.0, sample_rate=22050), 22050)
+    whole = signal.fingerprint_decoded(decode_audio(path, sample_rate=SR))
+    monkeypatch.setattr("jianwang.signals.audio._DECODE_BLOCK_S", 0.7)  # many block edges
+    streamed = signal.fingerprint(path)
+    assert streamed.codes.size > 500
+    assert np.array_equal(streamed.codes, whole.codes)
+    assert np.array_equal(streamed.positions, whole.positions)
+    assert streamed.length == pytest.approx(whole.length)
+
+
+def test_an_hour_of_audio_is_fingerprinted_in_bounded_memory(signal: AudioTriplets) -> None:
+    minute = synth_music(32, 60.0, sample_rate=SR)
+
+    def an_hour() -> Iterator[np.ndarray]:
+        for k in range(60):
+            yield np.roll(minute, 997 * k)
+
+    tracemalloc.start()
+    try:
+        fp = signal._fingerprint_blocks(an_hour())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert fp.length == pytest.approx(3600.0)
+    assert fp.codes.size > 100_000
+    # The PCM alone would be 115 MB and its spectrogram over 400 MB.
+    assert peak < 80 * 2**20, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_a_long_capture_is_matched_in_windows_and_a_copy_across_windows_is_joined(
+    signal: AudioTriplets, refs: list[np.ndarray], index: SegmentedHashIndex
+) -> None:
+    from jianwang.matching.engine import WINDOW_OVERLAP_S, WINDOW_S
+
+    total = WINDOW_S * 2 + 60.0  # three windows
+    capture = np.random.default_rng(8).normal(0, 0.01, round(total * SR)).astype(np.float32)
+    at = WINDOW_S + WINDOW_OVERLAP_S - 20.0  # the copy runs over the end of the first window
+    copy = _excerpt(refs[4], 5.0, 30.0)
+    capture[round(at * SR) : round(at * SR) + copy.size] += copy
+    found = match(signal, index, signal.fingerprint_decoded(capture))
+    assert len(found) == 1 and found[0].item_id == 4
+    best = found[0]
+    assert best.query_start == pytest.approx(at, abs=1.0)
+    assert best.query_end == pytest.approx(at + 30.0, abs=1.5)
+    assert best.ref_start == pytest.approx(5.0, abs=1.0)
+    assert best.ref_end == pytest.approx(35.0, abs=1.5)

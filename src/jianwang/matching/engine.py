@@ -44,8 +44,35 @@ def match(
         raise ValueError(f"index was built for another signal setup ({diffs})")
     if fp.empty or len(index) == 0:
         return []
-    codes, positions = signal.query_codes(fp)
     policy = signal.match_policy()
+    if isinstance(policy, TemporalPolicy) and fp.length > WINDOW_S + WINDOW_OVERLAP_S:
+        # A long capture (a stream recorded for hours) is matched a window at a time, so the
+        # candidate pairs in memory are those of one window; copies that run across windows
+        # are joined again.
+        found: list[SegmentMatch] = []
+        for start in np.arange(0.0, fp.length, WINDOW_S):
+            part = _window(fp, float(start), float(start) + WINDOW_S + WINDOW_OVERLAP_S)
+            if not part.empty:
+                found += _match_whole(signal, index, part, policy, references, max_results)
+        return _joined(found)[:max_results]
+    return _match_whole(signal, index, fp, policy, references, max_results)
+
+
+WINDOW_S = 300.0
+"""Captures longer than this (plus the overlap) are matched in windows of this length."""
+WINDOW_OVERLAP_S = 30.0
+"""Consecutive windows share this much, so a copy cut by a window edge is still seen whole."""
+
+
+def _match_whole(
+    signal: SignalType,
+    index: Index,
+    fp: Fingerprint,
+    policy: TemporalPolicy | TextPolicy,
+    references: ReferenceSource | None,
+    max_results: int,
+) -> list[SegmentMatch]:
+    codes, positions = signal.query_codes(fp)
     if isinstance(index, HashLookup):
         qidx, items, refpos = index.lookup(codes)
     elif isinstance(index, BinaryIndex):
@@ -71,6 +98,44 @@ def match(
                 for m in results[:max_results]
             ]
     return results[:max_results]
+
+
+def _window(fp: Fingerprint, start: float, stop: float) -> Fingerprint:
+    """The part of ``fp`` with positions in ``[start, stop)`` (positions stay absolute)."""
+    keep = (fp.positions >= start) & (fp.positions < stop)
+    extra = {name: values[keep] for name, values in fp.extra.items()}
+    return replace(fp, codes=fp.codes[keep], positions=fp.positions[keep], extra=extra)
+
+
+def _joined(found: list[SegmentMatch]) -> list[SegmentMatch]:
+    """Segments of consecutive windows that continue one another (same item, offset and speed)
+    joined into one, best first. The joined score is the best window's: windows overlap, so
+    their counts cannot simply be added."""
+    out: list[SegmentMatch] = []
+    for m in sorted(found, key=lambda m: (m.item_id, m.query_start)):
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and last.item_id == m.item_id
+            and abs(last.speed - m.speed) <= 0.02
+            and abs(_offset(last) - _offset(m)) <= 1.0
+            and m.query_start <= last.query_end + WINDOW_OVERLAP_S
+        ):
+            out[-1] = replace(
+                last,
+                score=max(last.score, m.score),
+                query_end=max(last.query_end, m.query_end),
+                ref_start=min(last.ref_start, m.ref_start),
+                ref_end=max(last.ref_end, m.ref_end),
+            )
+        else:
+            out.append(m)
+    out.sort(key=lambda m: (-m.score, m.item_id, m.query_start))
+    return out
+
+
+def _offset(found: SegmentMatch) -> float:
+    return found.ref_start - found.speed * found.query_start
 
 
 def _with_pitch(

@@ -21,7 +21,7 @@ flat noise floor lifts no peaks of its own and loud bass cannot crowd out the me
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -103,13 +103,18 @@ class AudioTriplets(SignalType):
         return SegmentedHashIndex
 
     def fingerprint(self, source: str | Path, *, limits: DecodeLimits | None = None) -> Fingerprint:
-        """Decode ``source`` to mono PCM at the signal's sample rate and fingerprint it."""
-        from jianwang.media.audio import decode_audio
+        """Decode ``source`` to mono PCM at the signal's sample rate and fingerprint it a block
+        at a time, so memory stays bounded however long the input (up to ``max_seconds``)."""
+        from jianwang.media.audio import iter_audio_blocks
 
-        pcm = decode_audio(
-            source, sample_rate=self.config.sample_rate, max_seconds=self.max_seconds, limits=limits
+        blocks = iter_audio_blocks(
+            source,
+            sample_rate=self.config.sample_rate,
+            block_seconds=_DECODE_BLOCK_S,
+            max_seconds=self.max_seconds,
+            limits=limits,
         )
-        return self.fingerprint_decoded(pcm)
+        return self._fingerprint_blocks(blocks)
 
     def fingerprint_decoded(self, data: object) -> Fingerprint:
         """Fingerprint mono PCM (float, [-1, 1]) sampled at ``config.sample_rate``.
@@ -117,12 +122,18 @@ class AudioTriplets(SignalType):
         Besides the codes, ``extra`` keeps each triplet's exact parts (anchor pitch, intervals,
         time ratio, span) so a query can be looked up in neighbouring bins.
         """
-        cfg = self.config
         pcm = np.asarray(data, dtype=np.float32)
         if pcm.ndim != 1:
             raise ValueError(f"expected mono PCM (1-D), got shape {pcm.shape}")
-        length = pcm.size / cfg.sample_rate
-        t, p = self._peaks(pcm)
+        return self._fingerprint_blocks([pcm])
+
+    def _fingerprint_blocks(self, blocks: Iterable[np.ndarray]) -> Fingerprint:
+        cfg = self.config
+        stream = _PeakStream(self)
+        for block in blocks:
+            stream.feed(np.asarray(block, dtype=np.float32))
+        t, p = stream.finish()
+        length = stream.samples / cfg.sample_rate
         parts = self._triplets(t, p)
         if parts.anchor.size == 0:
             return self.empty_fingerprint(length)
@@ -149,24 +160,15 @@ class AudioTriplets(SignalType):
 
     def _peaks(self, pcm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Spectral peaks as (frame index, pitch in semitones above ``f_min``), time-ordered."""
+        stream = _PeakStream(self)
+        stream.feed(np.asarray(pcm, dtype=np.float32))
+        return stream.finish()
+
+    def _select(
+        self, t_idx: np.ndarray, f_idx: np.ndarray, strength: np.ndarray, delta: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The peaks kept of all candidates, as (frame, pitch), time-ordered."""
         cfg = self.config
-        if pcm.size < cfg.n_fft:
-            return _no_peaks()
-        lo = int(np.ceil(cfg.f_min * cfg.n_fft / cfg.sample_rate))
-        hi = int(np.floor(cfg.f_max * cfg.n_fft / cfg.sample_rate))
-        power = _power_spectrogram(pcm, cfg.n_fft, cfg.hop, lo - 1, hi + 2)
-        # A full-scale sine peaks at (n_fft / 4)^2 in this power spectrum (Hann window).
-        floor = (10 ** (cfg.min_level_db / 20) * cfg.n_fft / 4) ** 2
-        if float(power.max(initial=0.0)) < floor:
-            return _no_peaks()
-        # Long inputs are picked a block of frames at a time (with enough context on each side
-        # for the filters): whole-track arrays would spend the time moving memory.
-        halo = cfg.whiten_frames // 2 + cfg.peak_frames // 2 + 2
-        found = [
-            self._block_peaks(power, start, min(start + _PEAK_BLOCK, power.shape[0]), halo, floor)
-            for start in range(0, power.shape[0], _PEAK_BLOCK)
-        ]
-        t_idx, f_idx, strength, delta = (np.concatenate(col) for col in zip(*found, strict=True))
         if t_idx.size == 0:
             return _no_peaks()
         # A drum hit lifts a peak in every band at once: keep only the most prominent few of a
@@ -182,6 +184,7 @@ class AudioTriplets(SignalType):
         t_idx, f_idx, delta, block = (x[order] for x in (t_idx, f_idx, delta, block))
         keep = _rank_in_runs(block) < cfg.peaks_per_second
         t_idx, f_idx, delta = t_idx[keep], f_idx[keep], delta[keep]
+        lo = int(np.ceil(cfg.f_min * cfg.n_fft / cfg.sample_rate))
         freq = (f_idx + lo - 1 + delta) * cfg.sample_rate / cfg.n_fft
         pitch = 12.0 * np.log2(freq / cfg.f_min)
         order = np.lexsort((pitch, t_idx))
@@ -443,6 +446,68 @@ class AudioTriplets(SignalType):
         return [SignalExample("synthetic_music", ref, same, different)]
 
 
+class _PeakStream:
+    """Peak candidates of audio fed in consecutive blocks, with the same result as one block.
+
+    Spectrogram frames are kept only while a block of peak picking still needs them as context,
+    so a ten-hour input costs about one decode block and one picking block of memory.
+    """
+
+    def __init__(self, signal: AudioTriplets) -> None:
+        cfg = signal.config
+        self.signal = signal
+        self.n_fft, self.hop = cfg.n_fft, cfg.hop
+        self.lo = int(np.ceil(cfg.f_min * cfg.n_fft / cfg.sample_rate)) - 1
+        self.hi = int(np.floor(cfg.f_max * cfg.n_fft / cfg.sample_rate)) + 2
+        # A full-scale sine peaks at (n_fft / 4)^2 in this power spectrum (Hann window).
+        self.floor = (10 ** (cfg.min_level_db / 20) * cfg.n_fft / 4) ** 2
+        self.halo = cfg.whiten_frames // 2 + cfg.peak_frames // 2 + 2
+        self.samples = 0
+        self.pending = np.zeros(0, dtype=np.float32)  # samples not yet starting a whole frame
+        self.power = np.zeros((0, self.hi - self.lo), dtype=np.float32)
+        self.first = 0  # global index of self.power[0]
+        self.done = 0  # frames before this are picked
+        self.found: list[tuple[np.ndarray, ...]] = []
+
+    def feed(self, pcm: np.ndarray) -> None:
+        """Add the next samples."""
+        if pcm.ndim != 1:
+            raise ValueError(f"expected mono PCM (1-D), got shape {pcm.shape}")
+        self.samples += pcm.size
+        buffer = np.concatenate([self.pending, pcm]) if self.pending.size else pcm
+        if buffer.size < self.n_fft:
+            self.pending = buffer
+            return
+        frames = (buffer.size - self.n_fft) // self.hop + 1
+        power = _power_spectrogram(buffer, self.n_fft, self.hop, self.lo, self.hi)
+        self.pending = buffer[frames * self.hop :]
+        self.power = np.concatenate([self.power, power]) if self.power.size else power
+        self._pick(final=False)
+
+    def finish(self) -> tuple[np.ndarray, np.ndarray]:
+        """All peaks, as ``AudioTriplets._peaks`` gives them."""
+        self._pick(final=True)
+        if not self.found:
+            return _no_peaks()
+        columns = (np.concatenate(col) for col in zip(*self.found, strict=True))
+        return self.signal._select(*columns)
+
+    def _pick(self, *, final: bool) -> None:
+        end = self.first + self.power.shape[0]  # frames computed so far
+        while self.done < end:
+            stop = min(self.done + _PEAK_BLOCK, end)
+            if not final and stop + self.halo > end:
+                break  # the block's right context has not arrived yet
+            t_idx, f_idx, strength, delta = self.signal._block_peaks(
+                self.power, self.done - self.first, stop - self.first, self.halo, self.floor
+            )
+            self.found.append((t_idx + self.first, f_idx, strength, delta))
+            self.done = stop
+        keep_from = max(self.done - self.halo, self.first)
+        self.power = self.power[keep_from - self.first :]
+        self.first = keep_from
+
+
 @dataclass(frozen=True)
 class _Triplets:
     """Parts of every triplet of one input, one array element per triplet."""
@@ -502,6 +567,7 @@ def _power_spectrogram(pcm: np.ndarray, n_fft: int, hop: int, lo: int, hi: int) 
 
 _FFT_BLOCK = 256  # frames per transform: a few hundred kilobytes, cache-sized
 _PEAK_BLOCK = 1024  # frames per block of peak picking (16 s)
+_DECODE_BLOCK_S = 60.0  # seconds of PCM decoded at a time
 
 
 def _rank_in_runs(keys: np.ndarray) -> np.ndarray:
