@@ -268,3 +268,9 @@ def test_a_long_capture_is_matched_in_windows_and_a_copy_across_windows_is_joine
     assert best.query_end == pytest.approx(at + 30.0, abs=1.5)
     assert best.ref_start == pytest.approx(5.0, abs=1.0)
     assert best.ref_end == pytest.approx(35.0, abs=1.5)
+
+
+def test_clicks_in_silence_match_nothing(signal: AudioTriplets, index: SegmentedHashIndex) -> None:
+    clicks = np.zeros(10 * SR, dtype=np.float32)
+    clicks[np.random.default_rng(3).integers(0, clicks.size, 25)] = 0.9
+    assert match(signal, index, signal.fingerprint_decoded(clicks)) == []
