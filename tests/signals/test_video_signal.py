@@ -146,3 +146,40 @@ def test_fingerprint_of_an_encoded_file(
     found = match(signal, index, signal.fingerprint(path))
     assert found and found[0].item_id == 2
     assert found[0].ref_start - found[0].query_start == pytest.approx(5.0, abs=1.0)
+
+
+def _picture_in_picture(
+    background: list[SynthFrame], copy: list[SynthFrame], x: int, y: int
+) -> list[SynthFrame]:
+    """``copy`` halved (2x2 averages) and pasted over ``background`` with its corner at x, y."""
+    out = []
+    for back, front in zip(background, copy, strict=False):
+        image = back.image.copy()
+        h, w = front.image.shape[0] // 2, front.image.shape[1] // 2
+        small = front.image[: 2 * h, : 2 * w].reshape(h, 2, w, 2).mean(axis=(1, 3))
+        image[y : y + h, x : x + w] = small
+        out.append(SynthFrame(back.t, image))
+    return out
+
+
+@pytest.mark.parametrize(("x", "y"), [(60, 32), (10, 6), (30, 18)])
+def test_a_film_in_a_window_over_other_video_is_found(
+    signal: VideoFrameHash, videos: list[SyntheticVideo], index: BinaryIndex, x: int, y: int
+) -> None:
+    other = SyntheticVideo(4242, 40.0)
+    clip = _picture_in_picture(
+        other.frames(FPS, 0.0, 30.0), videos[5].frames(FPS, 12.0, 42.0), x, y
+    )
+    fp = signal.fingerprint_decoded(clip)
+    assert fp.extra["has_inset"].mean() > 0.9
+    found = match(signal, index, fp)
+    assert found and found[0].item_id == 5
+    assert found[0].ref_start - found[0].query_start == pytest.approx(12.0, abs=1.0)
+
+
+def test_no_inset_is_invented_in_plain_video(
+    signal: VideoFrameHash, videos: list[SyntheticVideo]
+) -> None:
+    for video in videos[:4]:
+        fp = signal.fingerprint_decoded(video.frames(FPS))
+        assert fp.extra["has_inset"].mean() < 0.5

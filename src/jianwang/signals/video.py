@@ -145,35 +145,24 @@ class VideoFrameHash(SignalType):
         """
         if not isinstance(data, Iterable):
             raise TypeError(f"expected an iterable of frames, got {type(data).__name__}")
-        times: list[float] = []
-        codes: list[np.uint64] = []
-        flipped: list[np.uint64] = []
+        hashes = _HashCollector(self)
         length = 0.0
         for frame in data:
             t = float(frame.t)
             length = max(length, t + 1.0 / self.config.fps)
-            pair = self.frame_hashes(frame.image)
-            if pair is None:
-                continue
-            times.append(t)
-            codes.append(pair[0])
-            flipped.append(pair[1])
-        if not codes:
+            hashes.add(t, frame.image)
+        times, codes, extra = hashes.finish()
+        if codes.size == 0:
             return self.empty_fingerprint(length)
-        return Fingerprint(
-            self.name,
-            self.version,
-            self.kind,
-            length,
-            np.asarray(codes, dtype=np.uint64),
-            np.asarray(times, dtype=np.float32),
-            {"flipped": np.asarray(flipped, dtype=np.uint64)},
-        )
+        return Fingerprint(self.name, self.version, self.kind, length, codes, times, extra)
 
     def frame_hashes(self, image: np.ndarray) -> tuple[np.uint64, np.uint64] | None:
         """The hash of a frame and of its mirror image, or ``None`` for a featureless frame."""
+        return self.grey_hashes(crop_black_bars(to_grey(image), self.config.bar_level))
+
+    def grey_hashes(self, grey: np.ndarray) -> tuple[np.uint64, np.uint64] | None:
+        """The hash of a grey picture (values in [0, 1]) and of its mirror image."""
         cfg = self.config
-        grey = crop_black_bars(to_grey(image), cfg.bar_level)
         small = resize_area(grey, cfg.hash_size)
         if small.std() < cfg.min_contrast:
             return None
@@ -189,14 +178,18 @@ class VideoFrameHash(SignalType):
         return np.uint64(out[0]), np.uint64(out[1])
 
     def query_codes(self, fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
-        """The frames' hashes and their mirror images' hashes, each at its frame time."""
+        """The frames' hashes and their mirror images' hashes, each at its frame time; and the
+        same for the inset picture where one was found (a film in a window over other video)."""
         self.check(fp)
         if fp.empty:
             return fp.codes, fp.positions
-        return (
-            np.concatenate([fp.codes, fp.extra["flipped"]]),
-            np.concatenate([fp.positions, fp.positions]),
-        )
+        codes = [fp.codes, fp.extra["flipped"]]
+        positions = [fp.positions, fp.positions]
+        if "has_inset" in fp.extra:  # fingerprints stored before insets were found have none
+            inside = fp.extra["has_inset"].astype(bool)
+            codes += [fp.extra["inset"][inside], fp.extra["inset_flipped"][inside]]
+            positions += [fp.positions[inside], fp.positions[inside]]
+        return np.concatenate(codes), np.concatenate(positions)
 
     def compare(self, a: Fingerprint, b: Fingerprint) -> float:
         """Share of ``a``'s frames (or their mirror images) within the match distance of a frame
@@ -253,3 +246,132 @@ class VideoFrameHash(SignalType):
             ),
         ]
         return [SignalExample("synthetic_video", ref, same, different)]
+
+
+class _HashCollector:
+    """Frame hashes of a stream of frames, and of the inset picture where there is one.
+
+    Frames are handled in blocks of ``INSET_BLOCK``: each block's frames are kept shrunk (about
+    ``INSET_SIDE`` pixels wide) until the block is complete, the block is searched for an inset
+    (``find_inset``), and every frame's inset is hashed too. Memory is one block of small frames.
+    """
+
+    def __init__(self, signal: VideoFrameHash) -> None:
+        self.signal = signal
+        self.times: list[float] = []
+        self.codes: list[np.uint64] = []
+        self.flipped: list[np.uint64] = []
+        self.inset: list[np.uint64] = []
+        self.inset_flipped: list[np.uint64] = []
+        self.has_inset: list[bool] = []
+        self.block: list[tuple[int, np.ndarray]] = []  # (row in the lists, shrunk grey)
+
+    def add(self, t: float, image: np.ndarray) -> None:
+        grey = to_grey(image)
+        pair = self.signal.grey_hashes(crop_black_bars(grey, self.signal.config.bar_level))
+        if pair is None:
+            return
+        self.block.append((len(self.times), shrink(grey, INSET_SIDE)))
+        self.times.append(t)
+        self.codes.append(pair[0])
+        self.flipped.append(pair[1])
+        self.inset.append(np.uint64(0))
+        self.inset_flipped.append(np.uint64(0))
+        self.has_inset.append(False)
+        if len(self.block) >= INSET_BLOCK:
+            self._insets()
+
+    def finish(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        self._insets()
+        extra: dict[str, np.ndarray] = {
+            "flipped": np.asarray(self.flipped, dtype=np.uint64),
+            "inset": np.asarray(self.inset, dtype=np.uint64),
+            "inset_flipped": np.asarray(self.inset_flipped, dtype=np.uint64),
+            "has_inset": np.asarray(self.has_inset, dtype=np.uint8),
+        }
+        times = np.asarray(self.times, dtype=np.float32)
+        return times, np.asarray(self.codes, dtype=np.uint64), extra
+
+    def _insets(self) -> None:
+        if not self.block:
+            return
+        box = find_inset([small for _, small in self.block])
+        if box is not None:
+            y0, y1, x0, x1 = box
+            for row, small in self.block:
+                pair = self.signal.grey_hashes(small[y0:y1, x0:x1])
+                if pair is not None:
+                    self.inset[row], self.inset_flipped[row] = pair
+                    self.has_inset[row] = True
+        self.block = []
+
+
+INSET_BLOCK = 40
+"""Frames searched together for an inset (20 s at 2 fps): enough for its border to stand out."""
+INSET_SIDE = 160
+"""Frames are shrunk to about this width to find and hash insets."""
+
+
+def shrink(img: np.ndarray, side: int) -> np.ndarray:
+    """``img`` averaged down by a whole factor so its longer side is at most about ``side``."""
+    factor = max(1, -(-max(img.shape) // side))
+    h, w = img.shape[0] // factor * factor, img.shape[1] // factor * factor
+    if factor == 1:
+        return img.astype(np.float32)
+    small = img[:h, :w].reshape(h // factor, factor, w // factor, factor).mean(axis=(1, 3))
+    return small.astype(np.float32)
+
+
+def find_inset(frames: list[np.ndarray]) -> tuple[int, int, int, int] | None:
+    """Rows and columns ``(y0, y1, x0, x1)`` of a picture inside the picture, or ``None``.
+
+    A film pasted in a window over other video has a border that stays put while the content on
+    both sides changes: averaged over many frames, the grey-level jump across that border is
+    strong all along it, where edges of the content come and go. The strongest rectangle whose
+    four sides each jump clearly more than the frame's typical gradient wins; rectangles of less
+    than a quarter or more than nine tenths of the frame's width or height are not insets
+    (letterbox bars are handled before hashing).
+    """
+    if len(frames) < 4 or len({f.shape for f in frames}) != 1:
+        return None
+    stack = np.stack(frames)
+    gx = np.abs(np.diff(stack, axis=2)).mean(axis=0)  # (H, W-1): jump between x and x+1
+    gy = np.abs(np.diff(stack, axis=1)).mean(axis=0)  # (H-1, W)
+    h, w = stack.shape[1:]
+    typical = float(np.median(np.concatenate([gx.ravel(), gy.ravel()]))) + 1e-3
+    cols = _strong_lines(gx.mean(axis=0))
+    rows = _strong_lines(gy.mean(axis=1))
+    best: tuple[float, tuple[int, int, int, int]] | None = None
+    for x0 in cols:
+        for x1 in cols:
+            if not 0.25 * w <= x1 - x0 <= 0.9 * w:
+                continue
+            for y0 in rows:
+                for y1 in rows:
+                    if not 0.25 * h <= y1 - y0 <= 0.9 * h:
+                        continue
+                    sides = (
+                        gx[y0 + 1 : y1 + 1, x0],
+                        gx[y0 + 1 : y1 + 1, x1],
+                        gy[y0, x0 + 1 : x1 + 1],
+                        gy[y1, x0 + 1 : x1 + 1],
+                    )
+                    # The weakest quarter of each side: a real border is strong all along.
+                    score = min(float(np.quantile(side, 0.25)) for side in sides) / typical
+                    if best is None or score > best[0]:
+                        best = (score, (y0 + 1, y1 + 1, x0 + 1, x1 + 1))
+    if best is None or best[0] < INSET_CONTRAST:
+        return None
+    return best[1]
+
+
+INSET_CONTRAST = 3.0
+"""How many times the typical gradient every side of an inset's border must jump."""
+
+
+def _strong_lines(profile: np.ndarray, count: int = 6) -> list[int]:
+    """The ``count`` strongest local maxima of a mean-gradient profile, as positions."""
+    if profile.size < 3:
+        return []
+    peak = np.flatnonzero((profile[1:-1] >= profile[:-2]) & (profile[1:-1] >= profile[2:])) + 1
+    return sorted(int(i) for i in peak[np.argsort(-profile[peak])[:count]])
