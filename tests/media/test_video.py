@@ -48,6 +48,22 @@ def test_rgb_native_size(clip: Path) -> None:
     assert frame.image.shape == (120, 160, 3)
 
 
+def test_max_width_keeps_the_shape_and_fast_decoding_samples_the_same_moments(
+    clip: Path,
+) -> None:
+    small = list(iter_frames(clip, fps=2.0, size=None, max_width=80, grey=True))
+    assert {f.image.shape for f in small} == {(60, 80)}
+    fast = list(iter_frames(clip, fps=2.0, size=None, max_width=80, grey=True, fast=True))
+    assert len(fast) == len(small)
+    for a, b in zip(small, fast, strict=True):
+        # A skipped frame is replaced by the next decoded one: a frame or two later at most.
+        assert 0 <= b.t - a.t <= 3 / FPS + 1e-6
+        assert abs(float(a.image.mean()) - float(b.image.mean())) < 4
+    # Narrower frames than max_width are left alone.
+    first = next(iter_frames(clip, fps=2.0, size=None, max_width=400))
+    assert first.image.shape == (120, 160)
+
+
 def test_start_and_length(clip: Path) -> None:
     frames = list(iter_frames(clip, fps=5.0, start_s=1.0, max_seconds=2.0))
     assert len(frames) == pytest.approx(10, abs=1)

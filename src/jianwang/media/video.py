@@ -41,6 +41,7 @@ def decoded_frames(
     max_seconds: float | None = None,
     limits: DecodeLimits | None = None,
     skip_nonref: bool = False,
+    skip_loop_filter: bool = False,
 ) -> Iterator[tuple[float, VideoFrame]]:
     """Every decoded frame in ``[start_s, start_s + max_seconds)`` with its time in seconds.
 
@@ -48,7 +49,9 @@ def decoded_frames(
     (relative to the stream start), so variable frame rates are handled; a frame without a
     timestamp is placed one nominal frame interval after the previous one.
     ``skip_nonref`` lets the decoder drop frames no other frame refers to (most B-frames), which
-    saves decoding time when only a few frames per second are wanted.
+    saves decoding time when only a few frames per second are wanted; ``skip_loop_filter``
+    skips the deblocking filter (H.264, HEVC): about a third less decoding, slightly blockier
+    pictures, which is harmless for frames that are only averaged down and hashed.
     """
     limits = limits or DecodeLimits()
     cap = limits.cap(max_seconds)
@@ -60,6 +63,8 @@ def decoded_frames(
         if stream is None:
             raise MediaError(f"{name}: no video stream")
         stream.thread_type = "AUTO"
+        if skip_loop_filter:
+            stream.codec_context.options = {"skip_loop_filter": "all"}
         if skip_nonref:
             stream.codec_context.skip_frame = "NONREF"
         rate = stream.average_rate or stream.guessed_rate
@@ -94,23 +99,40 @@ def iter_frames(
     start_s: float = 0.0,
     max_seconds: float | None = None,
     limits: DecodeLimits | None = None,
+    max_width: int | None = None,
+    fast: bool = False,
 ) -> Iterator[Frame]:
     """Frames of ``source`` sampled at ``fps``, shrunk to ``size`` = (width, height).
 
     For each instant ``start_s + k / fps`` the first frame shown at or after it is yielded (once,
     even if it covers several instants), so a copy re-encoded at another frame rate is sampled
     at the same moments as the original. ``grey`` gives (H, W) uint8 luma, otherwise (H, W, 3)
-    RGB; ``size=None`` keeps the native size. Raises ``MediaError`` naming the input when it has
-    no video stream or no frame decodes; a truncated file yields the frames it has.
+    RGB; ``size=None`` keeps the native size, or with ``max_width`` shrinks wider frames to that
+    width, keeping their shape (the scaler shrinks far faster than NumPy would). ``fast`` lets
+    the decoder skip non-reference frames and deblocking (see ``decoded_frames``): several times
+    faster on long-GOP H.264, for callers that only hash what they sample. Raises ``MediaError``
+    naming the input when it has no video stream or no frame decodes; a truncated file yields
+    the frames it has.
     """
     if fps <= 0:
         raise ValueError(f"fps must be positive, got {fps}")
     width, height = size if size is not None else (None, None)
     pixel_format = "gray" if grey else "rgb24"
     next_index = 0
-    for t, frame in decoded_frames(source, start_s=start_s, max_seconds=max_seconds, limits=limits):
+    frames = decoded_frames(
+        source,
+        start_s=start_s,
+        max_seconds=max_seconds,
+        limits=limits,
+        skip_nonref=fast,
+        skip_loop_filter=fast,
+    )
+    for t, frame in frames:
         if t < start_s + next_index / fps - _EPS:
             continue
+        if size is None and max_width is not None and frame.width > max_width:
+            width = max_width
+            height = max(2, round(frame.height * max_width / frame.width / 2) * 2)
         image = frame.reformat(
             width=width, height=height, format=pixel_format, interpolation="AREA"
         ).to_ndarray()

@@ -131,10 +131,19 @@ class VideoFrameHash(SignalType):
         return BinaryIndex
 
     def fingerprint(self, source: str | Path, *, limits: DecodeLimits | None = None) -> Fingerprint:
-        """Decode frames of ``source`` at ``config.fps`` (grey, full size) and fingerprint them."""
+        """Decode frames of ``source`` at ``config.fps`` (grey, at most ``DECODE_WIDTH`` wide:
+        the hash averages a frame down to 32x32 and an inset to the same) and fingerprint them."""
         from jianwang.media.video import iter_frames
 
-        frames = iter_frames(source, fps=self.config.fps, size=None, grey=True, limits=limits)
+        frames = iter_frames(
+            source,
+            fps=self.config.fps,
+            size=None,
+            max_width=DECODE_WIDTH,
+            grey=True,
+            limits=limits,
+            fast=True,
+        )
         return self.fingerprint_decoded(frames)
 
     def fingerprint_decoded(self, data: object) -> Fingerprint:
@@ -306,6 +315,8 @@ class _HashCollector:
         self.block = []
 
 
+DECODE_WIDTH = 320
+"""Frames are decoded at most this wide for hashing."""
 INSET_BLOCK = 40
 """Frames searched together for an inset (20 s at 2 fps): enough for its border to stand out."""
 INSET_SIDE = 160
