@@ -183,3 +183,18 @@ def test_no_inset_is_invented_in_plain_video(
     for video in videos[:4]:
         fp = signal.fingerprint_decoded(video.frames(FPS))
         assert fp.extra["has_inset"].mean() < 0.5
+
+
+def test_a_slow_pan_is_found_although_its_frames_resemble_each_other(
+    signal: VideoFrameHash, videos: list[SyntheticVideo], index: BinaryIndex
+) -> None:
+    # Every frame of a slow pan is within the match distance of its neighbours, so each query
+    # frame hits a run of reference frames: the item's own pairs are no measure of chance.
+    still = np.kron(np.random.default_rng(5).random((18, 40)), np.ones((8, 8)))
+    pan = [SynthFrame(i / FPS, still[:, i : i + 192].astype(np.float32)) for i in range(40)]
+    idx = signal.new_index()
+    for i, video in enumerate(videos[:3]):
+        signal.add_to_index(idx, i, signal.fingerprint_decoded(video.frames(FPS)))
+    signal.add_to_index(idx, 7, signal.fingerprint_decoded(pan))
+    found = match(signal, idx, signal.fingerprint_decoded(pan[5:35]))
+    assert found and found[0].item_id == 7

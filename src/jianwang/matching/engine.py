@@ -89,7 +89,9 @@ def _match_whole(
         sizes = {int(i): index.item_size(int(i)) for i in np.unique(items)}
         results = chain_matches(fp, qidx, items, refpos, policy, item_sizes=sizes)
     else:
-        results = align(positions[qidx], refpos, items, policy, signal=signal.name)
+        results = align(
+            positions[qidx], refpos, items, policy, signal=signal.name, index_postings=len(index)
+        )
         if policy.min_rate > 0:
             results = [m for m in results if _aligned_rate(m) >= policy.min_rate]
         if references is not None:

@@ -54,8 +54,14 @@ def align(
     policy: TemporalPolicy,
     *,
     signal: str,
+    index_postings: int | None = None,
 ) -> list[SegmentMatch]:
-    """Accepted segments of all items, best first."""
+    """Accepted segments of all items, best first.
+
+    With ``policy.chance_from_index`` the chance level of a query position's hits is worked out
+    from the whole index (``index_postings`` stored codes) rather than from the item's own
+    pairs: see ``Background``.
+    """
     q = np.asarray(query_times, dtype=np.float64)
     r = np.asarray(ref_times, dtype=np.float64)
     items = np.asarray(item_ids).astype(np.int64, copy=False)
@@ -68,10 +74,10 @@ def align(
     fresh = np.r_[True, (items[1:] != items[:-1]) | (q[1:] != q[:-1]) | (r[1:] != r[:-1])]
     q, r, items = q[fresh], r[fresh], items[fresh]
     bounds = np.flatnonzero(np.r_[True, items[1:] != items[:-1], True])
-    tested = bounds.size - 1
-    for a, b in _worth_aligning(q, r, bounds, policy, tested):
+    background = Background.of(q, bounds.size - 1, policy, index_postings)
+    for a, b in _worth_aligning(q, r, bounds, policy, background):
         item = int(items[a])
-        for found in align_item(q[a:b], r[a:b], policy, tested=tested):
+        for found in align_item(q[a:b], r[a:b], policy, background=background):
             qi, ri = found.query_times, found.ref_times
             out.append(
                 SegmentMatch(
@@ -90,16 +96,18 @@ def align(
 
 
 def align_item(
-    q: np.ndarray, r: np.ndarray, policy: TemporalPolicy, *, tested: int = 1
+    q: np.ndarray, r: np.ndarray, policy: TemporalPolicy, *, background: Background | None = None
 ) -> list[Alignment]:
-    """Up to ``policy.max_segments`` accepted alignments of one item's distinct pairs, of
-    ``tested`` items the query reached."""
+    """Up to ``policy.max_segments`` accepted alignments of one item's distinct pairs
+    (``background``: the chance model's view of the whole query; this item alone by default)."""
+    if background is None:
+        background = Background.of(q, 1, policy, None)
     alive = np.arange(q.size)
     found: list[Alignment] = []
     for _ in range(policy.max_segments):
         if alive.size < policy.min_aligned:
             break
-        cell = _best_cell(q[alive], r[alive], policy, tested)
+        cell = _best_cell(q[alive], r[alive], policy, background)
         if cell is None:
             break
         best, _ = cell
@@ -112,7 +120,7 @@ def align_item(
 
 
 def _worth_aligning(
-    q: np.ndarray, r: np.ndarray, bounds: np.ndarray, policy: TemporalPolicy, tested: int
+    q: np.ndarray, r: np.ndarray, bounds: np.ndarray, policy: TemporalPolicy, background: Background
 ) -> list[tuple[int, int]]:
     """The ``(start, end)`` runs of items that could pass the decision rule at all.
 
@@ -136,10 +144,10 @@ def _worth_aligning(
     item_of_anchor = np.repeat(np.arange(starts.size), anchors)
     for speed in (policy.speed_min, 1.0, policy.speed_max):
         span = np.maximum(r_range + speed * q_range, 3 * w)
-        share = np.minimum(1.0, per_anchor * 3 * w / span[item_of_anchor])
+        share = background.shares(q[anchor_starts], per_anchor, span[item_of_anchor])
         lam = np.bincount(item_of_anchor, weights=share, minlength=starts.size)
         cells = n_speeds * np.maximum(1.0, span / w)
-        best = np.minimum(best, tested * cells * special.pdtrc(most - 1, lam))
+        best = np.minimum(best, background.tested * cells * special.pdtrc(most - 1, lam))
     keep = (anchors >= policy.min_aligned) & (best <= policy.alpha)
     return [(int(a), int(b)) for a, b in zip(starts[keep], ends[keep], strict=True)]
 
@@ -173,7 +181,7 @@ _WINDOW_GROUPS = 4
 
 
 def _best_cell(
-    q: np.ndarray, r: np.ndarray, policy: TemporalPolicy, tested: int
+    q: np.ndarray, r: np.ndarray, policy: TemporalPolicy, background: Background
 ) -> tuple[Alignment, np.ndarray] | None:
     """The accepted best (speed, offset) cell with the indices of its inliers, or ``None``.
 
@@ -185,8 +193,8 @@ def _best_cell(
     """
     speeds = speed_grid(policy)
     w = policy.offset_bin
-    anchor, per_anchor = np.unique(q, return_inverse=True, return_counts=True)[1:]
-    chance_of = _ChanceModel(q, r, per_anchor, speeds, policy, tested)
+    times, anchor, per_anchor = np.unique(q, return_inverse=True, return_counts=True)
+    chance_of = _ChanceModel(q, r, times, per_anchor, speeds, policy, background)
     if per_anchor.size < policy.min_aligned or chance_of.best_case(per_anchor.size) > policy.alpha:
         return None
     offsets = r[None, :] - speeds[:, None] * q[None, :]  # (speeds, pairs)
@@ -250,37 +258,79 @@ def _distinct(
     return counts[wanted]
 
 
-class _ChanceModel:
-    """How improbable a cell's count is if the item's pairs fell by chance.
+@dataclass(frozen=True)
+class Background:
+    """Where a query position's chance hits are expected to fall.
 
-    Each query position's pairs land evenly over the offset range actually observed, so it falls
-    in a given three-bin cell with probability ``pairs * 3w / span``; the tail probability of the
-    count is multiplied by the number of cells tried and of items tested (Bonferroni).
+    By default an item's own pairs are its background: each query position's pairs for the item
+    land evenly over the offset range observed, so the position falls in a given three-bin cell
+    with probability ``pairs * 3w / span``. That suits exact hashes, whose hits on an item are
+    mostly chance. Frame hashes within a Hamming radius are different: a frame of a slow or
+    static scene hits every nearby frame of its own film, so an item's own pairs are mostly not
+    chance and would hide the copy. With ``policy.chance_from_index`` a position's chance of
+    landing in a cell is its hits over the whole index times the share of the index one cell
+    holds (``3w * postings_per_second / index_postings``).
+
+    ``tested`` is the number of items the query reached; every chance level is multiplied by it
+    and by the number of cells tried (Bonferroni).
     """
+
+    tested: int
+    cell_share: float | None  # share of the index in one cell, None: the item is its background
+    times: np.ndarray  # distinct query times (sorted) and their hits over all items
+    hits: np.ndarray
+    w: float
+
+    @classmethod
+    def of(
+        cls, q: np.ndarray, tested: int, policy: TemporalPolicy, index_postings: int | None
+    ) -> Background:
+        """The background of a query whose pairs (all items) have query times ``q``."""
+        times, hits = np.unique(q, return_counts=True)
+        share = None
+        if policy.chance_from_index and index_postings:
+            share = 3 * policy.offset_bin * policy.postings_per_second / index_postings
+        return cls(max(1, tested), share, times, hits, policy.offset_bin)
+
+    def shares(
+        self, anchor_times: np.ndarray, per_anchor: np.ndarray, span: np.ndarray
+    ) -> np.ndarray:
+        """Each anchor's probability of landing in one given cell by chance."""
+        if self.cell_share is None:
+            return np.minimum(1.0, per_anchor * 3 * self.w / span)
+        hits = self.hits[np.searchsorted(self.times, anchor_times)]
+        return np.minimum(1.0, hits * self.cell_share)
+
+
+class _ChanceModel:
+    """How improbable a count of votes in one cell of one item is (see ``Background``)."""
 
     def __init__(
         self,
         q: np.ndarray,
         r: np.ndarray,
+        times: np.ndarray,
         per_anchor: np.ndarray,
         speeds: np.ndarray,
         policy: TemporalPolicy,
-        tested: int,
+        background: Background,
     ) -> None:
         self.r_range = float(r.max() - r.min())
         self.q_range = float(q.max() - q.min())
+        self.times = times
         self.per_anchor = per_anchor
         self.n_speeds = speeds.size
-        self.tested = max(1, tested)
+        self.background = background
         self.speed_lo, self.speed_hi = float(speeds.min()), float(speeds.max())
         self.w = policy.offset_bin
 
     def __call__(self, count: int, speed: float) -> float:
         w = self.w
         span = max(self.r_range + speed * self.q_range, 3 * w)
-        lam = float(np.minimum(1.0, self.per_anchor * 3 * w / span).sum())
+        shares = self.background.shares(self.times, self.per_anchor, np.asarray(span))
+        lam = float(shares.sum())
         cells = self.n_speeds * max(1.0, span / w)
-        return float(self.tested * cells * special.pdtrc(count - 1, lam))
+        return float(self.background.tested * cells * special.pdtrc(count - 1, lam))
 
     def best_case(self, count: int) -> float:
         """A lower bound of the chance of ``count`` votes at any speed of the grid."""

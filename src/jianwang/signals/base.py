@@ -114,6 +114,10 @@ class TemporalPolicy:
     (the same accompaniment in two songs at nearby tempos lines up like a sped-up copy, a little
     each bar): the aligned query positions per second of the matched span must reach it. A copy
     aligns most of its landmarks; a coincidence only the few that repeat.
+
+    ``chance_from_index`` takes the chance level of a query position from its hits over the whole
+    index (``postings_per_second`` stored codes per second of reference), not from the item's own
+    pairs; for near-neighbour frame hashes, where a film's own frames resemble each other.
     """
 
     min_aligned: int
@@ -126,6 +130,8 @@ class TemporalPolicy:
     max_segments: int = 2
     max_distance: int = 0
     max_neighbours: int | None = None
+    chance_from_index: bool = False
+    postings_per_second: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -226,6 +226,8 @@ class VideoFrameHash(SignalType):
             max_segments=2,
             max_distance=12,
             max_neighbours=8,
+            chance_from_index=True,
+            postings_per_second=self.config.fps,
         )
 
     def examples(self) -> list[SignalExample]:
