@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 import typer
@@ -34,6 +34,20 @@ from jianwang.bench.audio import (
     run_audio_bench,
 )
 from jianwang.bench.report import Row, percent, results_table, verdict, write_json
+from jianwang.bench.video import (
+    BYTES_PER_HOUR_TARGET,
+    DETECTION_TARGETS,
+    FALSE_POSITIVE_TARGET,
+    LOOKUP_AT_FRAMES,
+    LOOKUP_MS_TARGET,
+    PEER_NAMES,
+    SEGMENT_IOU_TARGET,
+    X_REALTIME_480P_TARGET,
+    X_REALTIME_1080P_TARGET,
+    VideoBenchResult,
+    run_video_bench,
+)
+from jianwang.bench.video import PEERS as PEERS_VIDEO
 from jianwang.cli.output import JsonFlag, console
 from jianwang.errors import UserError
 
@@ -77,6 +91,13 @@ def audio(
     false matches on held-back music; indexing and query costs."""
     if not corpus.is_dir():
         raise UserError(f"{corpus}: no such corpus folder")
+    with _progress() as progress:
+        result = run_audio_bench(corpus, seed=seed, quick=quick, progress=_Bar(progress))
+    _finish(result.to_json(), audio_tables(result), out, as_json=as_json)
+
+
+def _progress() -> Progress:
+    """A transient progress display on standard error (the tables go to standard output)."""
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -84,15 +105,17 @@ def audio(
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        result = run_audio_bench(corpus, seed=seed, quick=quick, progress=_Bar(progress))
-    document = result.to_json()
+    return Progress(*columns, console=Console(stderr=True), transient=True)
+
+
+def _finish(document: dict[str, Any], tables: list[Table], out: Path, *, as_json: bool) -> None:
+    """Write the JSON file, then print the document (``--json``) or the tables."""
     written = write_json(out, document)
     if as_json:
         typer.echo(json.dumps(document, ensure_ascii=False))
         return
     screen = console()
-    for table in audio_tables(result):
+    for table in tables:
         screen.print(table)
     screen.print(f"wrote {written}")
 
@@ -177,4 +200,131 @@ def audio_tables(result: AudioBenchResult) -> list[Table]:
     return [
         results_table(title, columns, rows),
         results_table("Audio costs", ["figure", "measured", "target"], costs),
+    ]
+
+
+@app.command("video")
+def video(
+    corpus: Annotated[
+        Path,
+        typer.Option(
+            "--corpus",
+            help="Corpus folder with MANIFEST.csv and video/ (read only).",
+            metavar="DIR",
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the JSON results.", metavar="FILE.json")
+    ],
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the split and the copies.")] = 2026,
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="A smoke run: three references, every transform."),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Video copy detection: copies found under re-encoding, flips, crops, overlays, letterbox,
+    camcorder, picture in picture, embedding, colour and speed changes; false positives on
+    held-back and synthetic video; fingerprinting speed, index size and lookup time."""
+    if not corpus.is_dir():
+        raise UserError(f"{corpus}: no such corpus folder")
+    with _progress() as progress:
+        result = run_video_bench(corpus, seed=seed, quick=quick, progress=_Bar(progress))
+    _finish(result.to_json(), video_tables(result), out, as_json=as_json)
+
+
+def _fraction(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def video_tables(result: VideoBenchResult) -> list[Table]:
+    """The detection table (per transform, against targets and peers) and the costs table."""
+    columns = ["transform", "detected", "copies", "target", "IoU", *PEER_NAMES]
+    title = (
+        f"Video copies detected — {result.signal} v{result.signal_version}, seed {result.seed}"
+        f"{', quick' if result.quick else ''} (fraction of copies whose top match is the right "
+        "reference; peers: copies detected out of 6)"
+    )
+    rows = []
+    for s in result.scores:
+        target = DETECTION_TARGETS.get(s.transform)
+        cells = (
+            s.transform,
+            _fraction(s.rate),
+            f"{s.detected}/{s.queries}",
+            "-" if target is None else target.describe("{:.2f}"),
+            _fraction(s.mean_iou),
+            *(_fraction(PEERS_VIDEO[p].get(s.transform)) for p in PEER_NAMES),
+        )
+        rows.append(Row(cells, s.passed))
+    checks = result.checks()
+    rate, lookup, index = result.false_positive_rate, result.lookup, result.index
+    fp = f"{len(result.false_positives)}/{len(result.negatives)} queries"
+    pairs = f"{result.false_positive_pairs}/{result.unrelated_pairs} pairs"
+
+    def speed(label: str) -> str:
+        x = result.x_realtime(label)
+        return "-" if x is None else f"{x:.0f}"
+
+    costs = [
+        Row(
+            (
+                "false positives",
+                "-" if rate is None else f"{rate:.3f} ({fp}, {pairs})",
+                FALSE_POSITIVE_TARGET.describe(),
+            ),
+            checks["false_positive_rate"],
+        ),
+        Row(
+            (
+                "segment IoU (embedded, letterbox)",
+                _fraction(result.segment_iou),
+                SEGMENT_IOU_TARGET.describe(),
+            ),
+            checks["segment_iou"],
+        ),
+        Row(
+            ("x realtime, 1080p", speed("1080p"), X_REALTIME_1080P_TARGET.describe()),
+            checks["x_realtime_1080p"],
+        ),
+        Row(
+            ("x realtime, 480p", speed("480p"), X_REALTIME_480P_TARGET.describe()),
+            checks["x_realtime_480p"],
+        ),
+        Row(
+            (
+                "index per hour of video",
+                f"{index.bytes_per_hour / 1e3:.0f} KB",
+                f"≤ {BYTES_PER_HOUR_TARGET.bound / 1e3:g} KB",
+            ),
+            checks["bytes_per_hour"],
+        ),
+        Row(
+            (
+                f"lookup ms/frame at {LOOKUP_AT_FRAMES / 1e6:g} M frames",
+                "-"
+                if lookup is None
+                else f"{lookup.ms_per_frame:.1f} (measured "
+                + ", ".join(f"{ms:.2f} at {n / 1e6:g} M" for n, ms in lookup.measured())
+                + f"; ≤ {lookup.proportional_ms_per_frame:.1f} scaled in proportion)",
+                LOOKUP_MS_TARGET.describe(),
+            ),
+            checks["lookup_ms_per_frame"],
+        ),
+        Row(("peak RSS", f"{result.peak_rss_mb:.0f} MiB", "-")),
+        Row(("queries", f"{len(result.outcomes)} ({result.errors} failed)", "-")),
+        Row(
+            (
+                "clips",
+                f"{index.clips} references ({index.video_s:.0f} s, {index.frames} frames; "
+                f"{len(index.not_self_matched)} not found by their own fingerprint), "
+                f"{len(result.split.negatives)} held back",
+                "-",
+            )
+        ),
+        Row(("run time", f"{result.wall_s:.0f} s wall, {result.cpu_s:.0f} s CPU", "-")),
+    ]
+    return [
+        results_table(title, columns, rows),
+        results_table("Video costs", ["figure", "measured", "target"], costs),
     ]

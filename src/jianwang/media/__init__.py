@@ -11,7 +11,7 @@ from jianwang.media.audio import decode_audio, iter_audio_blocks
 from jianwang.media.encode import MediaWriter, write_audio, write_video
 from jianwang.media.limits import Deadline, DecodeLimits
 from jianwang.media.probe import MediaInfo, probe
-from jianwang.media.transform import Transform, apply_transform
+from jianwang.media.transform import Transform, apply_transform, retimed_frames
 from jianwang.media.video import Frame, decoded_frames, iter_frames
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "iter_audio_blocks",
     "iter_frames",
     "probe",
+    "retimed_frames",
     "write_audio",
     "write_video",
 ]

@@ -127,6 +127,28 @@ def _retimed_pictures(
         slot += 1
 
 
+def retimed_frames(
+    src: Path,
+    t: Transform,
+    *,
+    fps: float | None = None,
+    limits: DecodeLimits | None = None,
+) -> Iterator[np.ndarray]:
+    """The picture of the copy ``t`` makes of ``src``, frame by frame, without encoding it.
+
+    ``(H, W, 3)`` RGB frames at ``fps`` (default ``t.fps``, else the source's rate), cropped,
+    scaled, mirrored and re-timed as ``apply_transform`` writes them. For callers that change the
+    frames further (``jianwang.media.picture``) or put them together with other video before
+    encoding; ``t``'s bitrates and audio codec are not used here.
+    """
+    src = Path(src)
+    info = probe(src)
+    if not info.has_video:
+        raise MediaError(f"{src}: no video stream")
+    rate = fps or t.fps or info.fps or 25.0
+    yield from _retimed_pictures(src, t, info, rate, limits)
+
+
 def _output_rate(info: MediaInfo) -> int:
     rate = info.sample_rate or 44100
     return min(max(rate, 8000), 48000)
