@@ -152,7 +152,7 @@ def _with_pitch(
     """``found`` with the signal's pitch estimate from the hits on its line, if it makes one."""
     if reference is None:
         return found
-    offset = found.ref_start - found.speed * found.query_start
+    offset = _offset(found)
     tolerance = max(0.2, 0.02 * (found.query_end - found.query_start))
     on_line = (
         (items == found.item_id)

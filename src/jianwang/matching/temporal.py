@@ -286,10 +286,11 @@ class Background:
         cls, q: np.ndarray, tested: int, policy: TemporalPolicy, index_postings: int | None
     ) -> Background:
         """The background of a query whose pairs (all items) have query times ``q``."""
+        if not (policy.chance_from_index and index_postings):
+            none = np.zeros(0)
+            return cls(max(1, tested), None, none, none, policy.offset_bin)
         times, hits = np.unique(q, return_counts=True)
-        share = None
-        if policy.chance_from_index and index_postings:
-            share = 3 * policy.offset_bin * policy.postings_per_second / index_postings
+        share = 3 * policy.offset_bin * policy.postings_per_second / index_postings
         return cls(max(1, tested), share, times, hits, policy.offset_bin)
 
     def shares(
