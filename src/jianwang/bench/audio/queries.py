@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import logging
 import math
-import multiprocessing
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from scipy import signal as sps
 
 from jianwang.bench.audio.conditions import Condition
 from jianwang.bench.audio.plan import Excerpt
+from jianwang.bench.workers import run_shards
 from jianwang.errors import MediaError
 from jianwang.index.base import Index
 from jianwang.matching.engine import match
@@ -198,22 +197,4 @@ def _execute(
     shards: list[_Shard], index: Index, workers: int, progress: ProgressFn | None
 ) -> list[QueryOutcome]:
     total = sum(len(e.conditions) for s in shards for e in s.excerpts)
-    outcomes: list[QueryOutcome] = []
-
-    def advance(batch: list[QueryOutcome]) -> None:
-        outcomes.extend(batch)
-        if progress is not None:
-            progress("querying", len(outcomes), total)
-
-    advance([])
-    if workers <= 1 or len(shards) <= 1:
-        for shard in shards:
-            advance(_run_shard(shard, index))
-        return outcomes
-    # Spawned, not forked: the parent may run threads (a progress bar) that a fork would copy
-    # mid-state. Each worker loads the saved index once per shard.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for future in as_completed([pool.submit(_run_shard, shard) for shard in shards]):
-            advance(future.result())
-    return outcomes
+    return run_shards(_run_shard, shards, index, workers=workers, total=total, progress=progress)
