@@ -113,3 +113,73 @@ def test_not_media(tmp_path: Path) -> None:
 def test_deadline(clip: Path) -> None:
     with pytest.raises(DecodeTimeout, match=r"clip\.mp4"):
         list(iter_frames(clip, limits=DecodeLimits(timeout_s=1e-9)))
+
+
+def test_zero_length_file_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "empty.mp4"
+    path.write_bytes(b"")
+    with pytest.raises(MediaError, match=r"empty\.mp4"):
+        list(iter_frames(path))
+
+
+def _write_raw(path: Path, frames: list[np.ndarray], times: list[float], **options: object) -> Path:
+    """Encode ``frames`` shown at ``times`` (seconds, any spacing) with PyAV, as a camera or an
+    editor would; ``rotation`` adds a display matrix, ``interlaced`` codes fields."""
+    from fractions import Fraction
+
+    import av
+
+    base = Fraction(1, 1000)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=1000)  # millisecond timestamps
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = base
+        if options.get("interlaced"):
+            stream.codec_context.options = {"flags": "+ildct+ilme"}
+        if "rotation" in options:
+            stream.set_display_rotation(float(options["rotation"]))  # type: ignore[arg-type]
+        for image, t in zip(frames, times, strict=True):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts, frame.time_base = round(t * 1000), base
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return path
+
+
+def test_display_rotation_is_applied(tmp_path: Path) -> None:
+    # A phone held upright stores landscape pictures and a display matrix turning them a
+    # quarter clockwise (rotation -90): the left half of the stored picture is shown on top.
+    frames = _frames(1.0, FPS)
+    path = _write_raw(
+        tmp_path / "phone.mp4", frames, [i / FPS for i in range(len(frames))], rotation=-90
+    )
+    image = next(iter(iter_frames(path, size=None, grey=True))).image
+    assert image.shape == (160, 120)
+    assert image[:60].mean() > image[100:].mean() + 30
+
+
+def test_variable_frame_rate_is_sampled_by_timestamps(tmp_path: Path) -> None:
+    times = [0.0, 0.1, 0.15, 0.7, 0.72, 1.6, 1.65, 2.4]
+    frames = _frames(len(times) / FPS, FPS)
+    path = _write_raw(tmp_path / "vfr.mkv", frames, times)
+    sampled = [round(f.t, 2) for f in iter_frames(path, fps=2.0)]
+    # The first frame shown at or after each instant 0, 0.5, 1.0, ...: 1.0 s has none of its
+    # own (0.72 is still on screen), so the sample after it is 1.6 for both 1.0 and 1.5.
+    assert sampled == [0.0, 0.7, 1.6, 2.4]
+
+
+def test_interlaced_video_decodes_to_whole_frames(tmp_path: Path) -> None:
+    frames = _frames(1.0, FPS)
+    path = _write_raw(
+        tmp_path / "tv.ts", frames, [i / FPS for i in range(len(frames))], interlaced=True
+    )
+    decoded = list(iter_frames(path, fps=5.0, size=None))
+    assert len(decoded) == 5
+    left, right = decoded[0].image[:, :70].mean(), decoded[0].image[:, 90:].mean()
+    assert left > right + 30
+
+
+def test_a_picture_over_the_size_limit_is_refused_by_name(clip: Path) -> None:
+    with pytest.raises(MediaError, match=r"clip\.mp4: .*160x120.*larger than"):
+        list(iter_frames(clip, limits=DecodeLimits(max_pixels=10_000)))

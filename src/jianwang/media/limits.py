@@ -43,7 +43,8 @@ class Deadline:
 
 @dataclass(frozen=True)
 class DecodeLimits:
-    """How long one decode may run and how many seconds of media it may read.
+    """How long one decode may run, how many seconds of media it may read, and how large a
+    picture it may decode (``max_pixels``: a 16K or forged frame size would need gigabytes).
 
     Passed down explicitly (rather than read from globals) so the CLI, the pipeline and the tests
     can each choose their own limits.
@@ -51,6 +52,7 @@ class DecodeLimits:
 
     timeout_s: float = 600.0
     max_seconds: float | None = None
+    max_pixels: int = 8192 * 8192
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DecodeLimits:

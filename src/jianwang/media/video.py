@@ -62,6 +62,7 @@ def decoded_frames(
         stream = video_stream(container)
         if stream is None:
             raise MediaError(f"{name}: no video stream")
+        _check_size(name, stream.codec_context.width, stream.codec_context.height, limits)
         stream.thread_type = "AUTO"
         if skip_loop_filter:
             stream.codec_context.options = {"skip_loop_filter": "all"}
@@ -77,6 +78,7 @@ def decoded_frames(
             if not isinstance(frame, VideoFrame):
                 continue
             decoded += 1
+            _check_size(name, frame.width, frame.height, limits)  # the size may change mid-stream
             t = decoder.frame_time(frame)
             if t is None:
                 t = 0.0 if previous is None else previous + interval
@@ -88,6 +90,14 @@ def decoded_frames(
             yield t, frame
         if decoded == 0:
             raise decoder.nothing_decoded("video frames")
+
+
+def _check_size(name: str, width: int, height: int, limits: DecodeLimits) -> None:
+    if width * height > limits.max_pixels:
+        raise MediaError(
+            f"{name}: the picture is {width}x{height}, larger than the limit of "
+            f"{limits.max_pixels} pixels"
+        )
 
 
 def iter_frames(
@@ -112,7 +122,8 @@ def iter_frames(
     the decoder skip non-reference frames and deblocking (see ``decoded_frames``): several times
     faster on long-GOP H.264, for callers that only hash what they sample. Raises ``MediaError``
     naming the input when it has no video stream or no frame decodes; a truncated file yields
-    the frames it has.
+    the frames it has. Pictures are turned upright as the stream's display matrix says (a phone
+    video stored sideways is returned as it is shown).
     """
     if fps <= 0:
         raise ValueError(f"fps must be positive, got {fps}")
@@ -136,5 +147,14 @@ def iter_frames(
         image = frame.reformat(
             width=width, height=height, format=pixel_format, interpolation="AREA"
         ).to_ndarray()
-        yield Frame(t=t, image=image)
+        yield Frame(t=t, image=upright(image, frame.rotation))
         next_index = math.floor((t - start_s) * fps + _EPS) + 1
+
+
+def upright(image: np.ndarray, rotation: float) -> np.ndarray:
+    """``image`` turned as a display matrix's ``rotation`` says (degrees counter-clockwise, as
+    FFmpeg reports it); only quarter turns are applied, other angles are left alone."""
+    turns = round(rotation / 90.0)
+    if not rotation or abs(rotation - 90.0 * turns) > 1.0 or turns % 4 == 0:
+        return image
+    return np.ascontiguousarray(np.rot90(image, turns % 4))
