@@ -6,11 +6,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from jianwang.index import BinaryIndex
 from jianwang.matching import match
+from jianwang.media.picture import LogoAndCaption
 from jianwang.signals.example_media import SyntheticVideo, SynthFrame, concat, transform
-from jianwang.signals.video import VideoFrameHash, crop_black_bars, resize_area
+from jianwang.signals.inset import find_inset
+from jianwang.signals.video import (
+    VideoFrameHash,
+    black_level,
+    crop_black_bars,
+    hash_region,
+    resize_area,
+    settled_boxes,
+)
 
 FPS = 2.0
 
@@ -53,6 +63,34 @@ def test_heavier_crop_still_matches(
     found = match(signal, index, signal.fingerprint_decoded(clip))
     assert found and found[0].item_id == 4
     assert found[0].ref_start - found[0].query_start == pytest.approx(20.0, abs=1.0)
+
+
+def test_a_copy_cropped_by_a_tenth_is_looked_up_as_cropped(
+    signal: VideoFrameHash, videos: list[SyntheticVideo]
+) -> None:
+    # The reference stores the central region's hash; the query's "zoomed" hash widens the
+    # region by 1/0.9, so it covers the same part of the picture again.
+    frames = videos[4].frames(FPS, 20.0, 30.0)
+    cropped = signal.fingerprint_decoded(transform(frames, "crop", crop=0.10))
+    original = signal.fingerprint_decoded(frames)
+    as_seen = np.bitwise_count(cropped.codes ^ original.codes).mean()
+    as_cropped = np.bitwise_count(cropped.extra["zoomed"] ^ original.codes).mean()
+    assert as_cropped < as_seen
+    assert as_cropped <= 6
+
+
+def test_logo_and_subtitle_bar_do_not_hide_the_copy(
+    signal: VideoFrameHash, videos: list[SyntheticVideo], index: BinaryIndex
+) -> None:
+    frames = videos[2].frames(FPS, 15.0, 30.0)
+    overlay = LogoAndCaption(128, 72, seed=3, corner=1)
+    branded = []
+    for f in frames:
+        rgb = np.repeat((f.image[..., None] * 255).round().astype(np.uint8), 3, axis=2)
+        branded.append(SynthFrame(f.t, overlay(rgb, f.t)))
+    found = match(signal, index, signal.fingerprint_decoded(branded))
+    assert found and found[0].item_id == 2
+    assert found[0].ref_start - found[0].query_start == pytest.approx(15.0, abs=1.0)
 
 
 def test_sped_up_copy_matches_with_its_speed(
@@ -119,6 +157,47 @@ def test_flipped_hash_is_the_hash_of_the_mirrored_frame(
     assert int(np.bitwise_count(plain[0] ^ mirrored[0])) > 12
 
 
+def test_grey_bars_of_a_brightened_copy_are_cut_too() -> None:
+    picture = np.random.default_rng(1).uniform(0.0, 0.8, (50, 80))
+    boxed = np.zeros((70, 80))
+    boxed[10:60] = picture
+    brighter = np.clip(boxed * 0.9 + 0.12, 0, 1)  # black bars are now grey
+    assert crop_black_bars(boxed, 0.08).shape == (50, 80)
+    assert crop_black_bars(brighter, 0.08).shape == (70, 80)
+    assert crop_black_bars(brighter, 0.08, black=black_level(brighter)).shape == (50, 80)
+
+
+def test_a_brightened_letterboxed_copy_is_looked_up_without_its_grey_bars(
+    signal: VideoFrameHash, videos: list[SyntheticVideo], index: BinaryIndex
+) -> None:
+    clip = transform(videos[7].frames(FPS, 5.0, 20.0), "letterbox")
+    grey = [SynthFrame(f.t, np.clip(f.image * 0.85 + 0.12, 0, 1)) for f in clip]
+    fp = signal.fingerprint_decoded(grey)
+    assert fp.extra["has_grey_bars"].mean() > 0.9
+    found = match(signal, index, fp)
+    assert found and found[0].item_id == 7
+
+
+def test_bar_boxes_that_flicker_settle_and_other_bars_stay() -> None:
+    shape = (240, 320)
+    boxes = [(23, 240, 0, 320), (27, 240, 0, 320), (28, 240, 0, 320), (26, 240, 0, 320)]
+    boxed = (60, 180, 0, 320)  # a copy letterboxed inside other video
+    settled = settled_boxes([*boxes, boxed], [shape] * 5)
+    assert settled[:4] == [(27, 240, 0, 320)] * 4  # the median of all five
+    assert settled[4] == boxed
+
+
+def test_hash_region_is_symmetric_and_widens_for_a_cropped_copy() -> None:
+    img = np.arange(100 * 101, dtype=float).reshape(100, 101)
+    region = (0.1, 0.8, 0.2, 0.8)
+    part = hash_region(img, region)
+    mirrored = hash_region(img[:, ::-1], region)
+    assert np.array_equal(part[:, ::-1], mirrored)
+    wider = hash_region(img, region, shown=0.9)
+    assert wider.shape[0] > part.shape[0] and wider.shape[1] > part.shape[1]
+    assert hash_region(img, (0.0, 1.0, 0.0, 1.0), shown=0.5).shape == img.shape
+
+
 def test_black_bars_are_cut_but_dark_pictures_are_kept() -> None:
     picture = np.random.default_rng(0).uniform(0.2, 0.9, (50, 80))
     boxed = np.zeros((70, 100))
@@ -162,7 +241,7 @@ def _picture_in_picture(
     return out
 
 
-@pytest.mark.parametrize(("x", "y"), [(60, 32), (10, 6), (30, 18)])
+@pytest.mark.parametrize(("x", "y"), [(60, 32), (10, 6), (30, 18), (0, 20), (40, 36)])
 def test_a_film_in_a_window_over_other_video_is_found(
     signal: VideoFrameHash, videos: list[SyntheticVideo], index: BinaryIndex, x: int, y: int
 ) -> None:
@@ -175,6 +254,23 @@ def test_a_film_in_a_window_over_other_video_is_found(
     found = match(signal, index, fp)
     assert found and found[0].item_id == 5
     assert found[0].ref_start - found[0].query_start == pytest.approx(12.0, abs=1.0)
+
+
+def test_inset_borders_are_found_where_they_are() -> None:
+    rng = np.random.default_rng(8)
+
+    def smooth(shape: tuple[int, int]) -> np.ndarray:
+        field = ndimage.gaussian_filter(rng.uniform(0, 1, shape), 5, mode="wrap")
+        return (field - field.min()) / (np.ptp(field) + 1e-9)
+
+    frames = []
+    for _ in range(20):
+        image = smooth((90, 160)).astype(np.float32)
+        image[30:75, 0:80] = smooth((45, 80))
+        frames.append(image)
+    # The window touches the left edge: three borders are enough.
+    assert find_inset(frames) == (30, 75, 0, 80)
+    assert find_inset(frames[:3]) is None  # too few frames to tell a border from an edge
 
 
 def test_no_inset_is_invented_in_plain_video(

@@ -268,8 +268,8 @@ class Background:
     mostly chance. Frame hashes within a Hamming radius are different: a frame of a slow or
     static scene hits every nearby frame of its own film, so an item's own pairs are mostly not
     chance and would hide the copy. With ``policy.chance_from_index`` a position's chance of
-    landing in a cell is its hits over the whole index times the share of the index one cell
-    holds (``3w * postings_per_second / index_postings``).
+    landing in a cell is its hits over the whole index, the item's own counted once, times the
+    share of the index one cell holds (``3w * postings_per_second / index_postings``).
 
     ``tested`` is the number of items the query reached; every chance level is multiplied by it
     and by the number of cells tried (Bonferroni).
@@ -299,7 +299,9 @@ class Background:
         """Each anchor's probability of landing in one given cell by chance."""
         if self.cell_share is None:
             return np.minimum(1.0, per_anchor * 3 * self.w / span)
-        hits = self.hits[np.searchsorted(self.times, anchor_times)]
+        # The item's own pairs at a position count once: a static or slow scene hits many
+        # frames of its own film, and those repeats are not chance (they would hide the copy).
+        hits = self.hits[np.searchsorted(self.times, anchor_times)] - per_anchor + 1
         return np.minimum(1.0, hits * self.cell_share)
 
 

@@ -1,12 +1,15 @@
 """Video frame hashes: a 64-bit DCT perceptual hash per sampled frame, robust to re-encoding.
 
-Pirated films are re-encoded, scaled, letterboxed, slightly cropped, mirrored and played a little
-fast. Per frame (sampled at 2 fps): black bars are cut off first (so letterboxing does not move
-the picture), the frame is averaged down to 32x32, and the signs of 64 low-frequency DCT
-coefficients around their median make the hash: stable under compression noise, scaling and
-brightness/contrast changes, changed by a few bits under mild crops. The mirrored frame's hash is
-kept too (``extra["flipped"]``) and looked up alongside, so mirrored copies match. Time is
-recovered by ``jianwang.matching.temporal`` (offset and speed), so 1.1x copies align as well.
+Pirated films are re-encoded, scaled, letterboxed, cropped, branded with a logo and subtitles,
+mirrored and played a little fast. Per frame (sampled at 2 fps): black bars are cut off first (so
+letterboxing does not move the picture), then the hash is taken of the frame's central region
+(``VideoParams.region``: the edges, where crops cut and logos and subtitle bars sit, are left out),
+averaged down to 32x32; the signs of 64 low-frequency DCT coefficients around their median make
+the hash: stable under compression noise, scaling and brightness/contrast changes. The mirrored
+frame's hash is kept too (``extra["flipped"]``), and a query also looks up the region where it
+would sit had the copy been cropped by ``VideoParams.query_crop`` (``extra["zoomed"]``): the
+reference stores one hash per frame, the query pays for the guesses. Time is recovered by
+``jianwang.matching.temporal`` (offset and speed), so 1.1x copies align as well.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from jianwang.signals.base import (
     TemporalPolicy,
 )
 from jianwang.signals.example_media import SyntheticVideo, concat, transform
+from jianwang.signals.inset import find_inset, shrink
 
 if TYPE_CHECKING:
     from jianwang.media.limits import DecodeLimits
@@ -58,6 +62,11 @@ class VideoParams:
     hash_size: int = 32  # the frame is averaged down to hash_size x hash_size before the DCT
     bar_level: float = 0.08  # rows/columns darker than this (and flat) are black bars
     min_contrast: float = 0.02  # frames with less grey-level spread carry no information
+    # The hashed region (top, bottom, left, right as fractions of the frame without its bars):
+    # clear of the outer 12-15 % where crops cut and logos sit, and of the bottom 22 % where
+    # subtitle bars run; symmetric left to right so the mirrored hash comes from the same DCT.
+    region: tuple[float, float, float, float] = (0.12, 0.78, 0.15, 0.85)
+    query_crop: float = 0.10  # a query also looks the region up as if this much had been cropped
 
 
 def _low_frequencies() -> np.ndarray:
@@ -80,22 +89,93 @@ def to_grey(image: np.ndarray) -> np.ndarray:
     return img
 
 
-def crop_black_bars(img: np.ndarray, level: float) -> np.ndarray:
-    """Cut rows and columns at the edges that are dark and flat (letterbox and pillarbox bars)."""
+def crop_black_bars(img: np.ndarray, level: float, *, black: float = 0.0) -> np.ndarray:
+    """``img`` without the bars ``bar_box`` finds."""
+    r0, r1, c0, c1 = bar_box(img, level, black=black)
+    return img[r0:r1, c0:c1]
+
+
+def bar_box(img: np.ndarray, level: float, *, black: float = 0.0) -> tuple[int, int, int, int]:
+    """Rows and columns ``(r0, r1, c0, c1)`` left when the rows and columns at the edges that
+    are dark and flat (letterbox and pillarbox bars: flat, and within ``level`` of ``black``)
+    are cut; the whole picture when that would leave less than a third of it (a dark scene is
+    not a letterbox).
+
+    References and queries cut bars darker than ``level`` above true black. A copy made brighter
+    has grey bars instead; a query also tries ``black = black_level(img)`` (see
+    ``_HashCollector``). References never do: a flat dark-grey band that belongs to the picture
+    (a window's title bar) would then be cut in some frames and not in others.
+    """
 
     def content(axis_means: np.ndarray, axis_stds: np.ndarray) -> tuple[int, int]:
-        live = np.flatnonzero((axis_means > level) | (axis_stds > level / 2))
+        live = np.flatnonzero((axis_means > black + level) | (axis_stds > level / 2))
         if live.size == 0:
             return 0, axis_means.size
         return int(live[0]), int(live[-1]) + 1
 
+    h, w = img.shape
     r0, r1 = content(img.mean(axis=1), img.std(axis=1))
     c0, c1 = content(img.mean(axis=0), img.std(axis=0))
-    cropped = img[r0:r1, c0:c1]
-    # A mostly black frame is not letterboxed content; keep it whole.
-    if cropped.shape[0] < img.shape[0] // 3 or cropped.shape[1] < img.shape[1] // 3:
-        return img
-    return cropped
+    if r1 - r0 < h // 3 or c1 - c0 < w // 3:
+        return 0, h, 0, w
+    return r0, r1, c0, c1
+
+
+def settled_boxes(
+    boxes: list[tuple[int, int, int, int]], shapes: list[tuple[int, ...]]
+) -> list[tuple[int, int, int, int]]:
+    """Bar boxes that flicker a little around the median box of the frames of their size are
+    replaced by it; boxes far from it (other bars: a copy boxed inside other video) are kept.
+
+    Bars are decided per frame, and a frame whose edge rows are dark and flat for a moment
+    (a dark scene, a flat sky) would be cut a few rows differently from its neighbours, moving
+    the hashed region; over a block of frames the bars a copy really has win, in reference and
+    query alike.
+    """
+    out = list(boxes)
+    for shape in set(shapes):
+        rows = [i for i, s in enumerate(shapes) if s == shape]
+        median = np.rint(np.median(np.asarray([boxes[i] for i in rows]), axis=0))
+        size = np.asarray([shape[0], shape[0], shape[1], shape[1]], dtype=float)
+        for i in rows:
+            if np.all(np.abs(np.asarray(boxes[i]) - median) <= BAR_FLICKER * size):
+                out[i] = (int(median[0]), int(median[1]), int(median[2]), int(median[3]))
+    return out
+
+
+BAR_FLICKER = 0.04
+"""Bar edges within this share of the frame of the block's median edge are moved onto it."""
+
+
+def black_level(img: np.ndarray) -> float:
+    """The picture's own black: its 1st percentile, at most ``MAX_BAR_GREY``."""
+    return min(float(np.quantile(img, 0.01)), MAX_BAR_GREY)
+
+
+MAX_BAR_GREY = 0.25
+"""Bars are never lighter than this (grey level in [0, 1]), however bright the copy."""
+
+
+def hash_region(
+    img: np.ndarray, region: tuple[float, float, float, float], shown: float = 1.0
+) -> np.ndarray:
+    """The part of ``img`` inside ``region`` (top, bottom, left, right as fractions).
+
+    When ``img`` is guessed to show only the central ``shown`` of the original (a cropped copy),
+    the region's edges are moved out from the centre by ``1 / shown`` so it covers the part of the
+    original it covers in an uncropped frame, clipped to the picture.
+    """
+    h, w = img.shape
+
+    def span(start: float, stop: float, size: int) -> slice:
+        # Both ends are rounded as distances from their own edge, so a region symmetric in the
+        # frame is symmetric in pixels too (the mirrored hash must be the mirror's hash).
+        first = round(min(1.0, max(0.0, 0.5 + (start - 0.5) / shown)) * size)
+        after = size - round(min(1.0, max(0.0, 0.5 + (0.5 - stop) / shown)) * size)
+        return slice(first, max(after, first + 1))
+
+    top, bottom, left, right = region
+    return img[span(top, bottom, h), span(left, right, w)]
 
 
 def resize_area(img: np.ndarray, size: int) -> np.ndarray:
@@ -104,8 +184,9 @@ def resize_area(img: np.ndarray, size: int) -> np.ndarray:
     if h < size or w < size:
         img = np.repeat(np.repeat(img, -(-size // h), axis=0), -(-size // w), axis=1)
         h, w = img.shape
-    rows = np.linspace(0, h, size + 1).astype(int)
-    cols = np.linspace(0, w, size + 1).astype(int)
+    # Bin edges rounded to the nearest pixel, not floored: mirrored pictures get mirrored bins.
+    rows = np.rint(np.linspace(0, h, size + 1)).astype(int)
+    cols = np.rint(np.linspace(0, w, size + 1)).astype(int)
     sums = np.add.reduceat(np.add.reduceat(img, rows[:-1], axis=0), cols[:-1], axis=1)
     return sums / np.outer(np.diff(rows), np.diff(cols))
 
@@ -114,7 +195,7 @@ class VideoFrameHash(SignalType):
     """64-bit DCT hashes of frames sampled at 2 fps."""
 
     name: ClassVar[str] = "video.dcthash"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     kind: ClassVar[MediaKind] = MediaKind.VIDEO
 
     def __init__(self, config: VideoParams | None = None, *, max_seconds: float = 4 * 3600) -> None:
@@ -165,14 +246,23 @@ class VideoFrameHash(SignalType):
             return self.empty_fingerprint(length)
         return Fingerprint(self.name, self.version, self.kind, length, codes, times, extra)
 
-    def frame_hashes(self, image: np.ndarray) -> tuple[np.uint64, np.uint64] | None:
-        """The hash of a frame and of its mirror image, or ``None`` for a featureless frame."""
-        return self.grey_hashes(crop_black_bars(to_grey(image), self.config.bar_level))
+    def frame_hashes(
+        self, image: np.ndarray, *, shown: float = 1.0
+    ) -> tuple[np.uint64, np.uint64] | None:
+        """The hash of a frame and of its mirror image, or ``None`` for a featureless frame;
+        ``shown`` is the share of the original picture the frame is guessed to show."""
+        return self.grey_hashes(crop_black_bars(to_grey(image), self.config.bar_level), shown)
 
-    def grey_hashes(self, grey: np.ndarray) -> tuple[np.uint64, np.uint64] | None:
-        """The hash of a grey picture (values in [0, 1]) and of its mirror image."""
+    def grey_hashes(
+        self, grey: np.ndarray, shown: float = 1.0
+    ) -> tuple[np.uint64, np.uint64] | None:
+        """The hash of a grey picture's region (values in [0, 1]) and of its mirror image.
+
+        ``shown`` below 1 says the picture is the centre of a larger original, ``shown`` of its
+        width and height: the region is then widened so it covers the same part of the original.
+        """
         cfg = self.config
-        small = resize_area(grey, cfg.hash_size)
+        small = resize_area(hash_region(grey, cfg.region, shown), cfg.hash_size)
         if small.std() < cfg.min_contrast:
             return None
         coeffs = fft.dctn(small, norm="ortho")[:9, :9]
@@ -187,35 +277,35 @@ class VideoFrameHash(SignalType):
         return np.uint64(out[0]), np.uint64(out[1])
 
     def query_codes(self, fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
-        """The frames' hashes and their mirror images' hashes, each at its frame time; and the
-        same for the inset picture where one was found (a film in a window over other video)."""
+        """The frames' hashes and their mirror images' hashes, each at its frame time, as seen
+        and as if cropped; and the same for the inset picture where one was found (a film in a
+        window over other video)."""
         self.check(fp)
         if fp.empty:
             return fp.codes, fp.positions
         codes = [fp.codes, fp.extra["flipped"]]
         positions = [fp.positions, fp.positions]
-        if "has_inset" in fp.extra:  # fingerprints stored before insets were found have none
-            inside = fp.extra["has_inset"].astype(bool)
-            codes += [fp.extra["inset"][inside], fp.extra["inset_flipped"][inside]]
-            positions += [fp.positions[inside], fp.positions[inside]]
+        for name in _HashCollector.PAIRS:
+            there = fp.extra[f"has_{name}"].astype(bool)
+            codes += [fp.extra[name][there], fp.extra[f"{name}_flipped"][there]]
+            positions += [fp.positions[there], fp.positions[there]]
         return np.concatenate(codes), np.concatenate(positions)
 
     def compare(self, a: Fingerprint, b: Fingerprint) -> float:
-        """Share of ``a``'s frames (or their mirror images) within the match distance of a frame
-        of ``b``."""
+        """Share of ``a``'s frames (mirrored or not, as seen or as if cropped) within the match
+        distance of a frame of ``b``."""
         self.check(a)
         self.check(b)
         if a.empty or b.empty:
             return 0.0
         limit = self.match_policy().max_distance
-        near = []
-        for codes in (a.codes, a.extra["flipped"]):
-            dist = np.bitwise_count(codes[:, None] ^ b.codes[None, :]).min(axis=1)
-            near.append(dist <= limit)
-        return float(np.mean(near[0] | near[1]))
+        codes, positions = self.query_codes(a)
+        near = np.bitwise_count(codes[:, None] ^ b.codes[None, :]).min(axis=1) <= limit
+        return float(np.unique(positions[near]).size / a.codes.size)
 
     def match_policy(self) -> TemporalPolicy:
-        """At least 8 aligned frames (4 s), improbable by chance at 1e-6; frames within 12 bits."""
+        """At least 8 aligned frames (4 s), improbable by chance at 1e-6; frames within 11 bits
+        (the most a four-chunk multi-index finds with two-bit probes, see ``BinaryIndex``)."""
         return TemporalPolicy(
             min_aligned=8,
             alpha=1e-6,
@@ -224,7 +314,7 @@ class VideoFrameHash(SignalType):
             speed_step=0.02,
             offset_bin=1.0 / self.config.fps,
             max_segments=2,
-            max_distance=12,
+            max_distance=11,
             max_neighbours=8,
             chance_from_index=True,
             postings_per_second=self.config.fps,
@@ -260,61 +350,94 @@ class VideoFrameHash(SignalType):
 
 
 class _HashCollector:
-    """Frame hashes of a stream of frames, and of the inset picture where there is one.
+    """Frame hashes of a stream of frames, with the variants a query looks up.
 
-    Frames are handled in blocks of ``INSET_BLOCK``: each block's frames are kept shrunk (about
-    ``INSET_SIDE`` pixels wide) until the block is complete, the block is searched for an inset
-    (``find_inset``), and every frame's inset is hashed too. Memory is one block of small frames.
+    Per frame: the hash and its mirror image's (``codes``, ``flipped``), the same as if the
+    frame were a cropped copy (``zoomed``), with grey bars cut where a brightened copy has them
+    and black-bar cutting left them (``grey_bars``, only where that changes the picture), and of
+    the inset picture where there is one (``inset``). Frames are handled in blocks of
+    ``INSET_BLOCK``: bars are settled over the block (``settled_boxes``), the block is searched
+    for an inset (``find_inset``), and every frame's inset is hashed too. Memory is one block of
+    frames as decoded (at most ``DECODE_WIDTH`` wide from ``fingerprint``).
     """
+
+    PAIRS = ("zoomed", "grey_bars", "inset")
+    """Variants kept as a hash and its mirror image, with a flag saying where there is one."""
 
     def __init__(self, signal: VideoFrameHash) -> None:
         self.signal = signal
         self.times: list[float] = []
-        self.codes: list[np.uint64] = []
-        self.flipped: list[np.uint64] = []
-        self.inset: list[np.uint64] = []
-        self.inset_flipped: list[np.uint64] = []
-        self.has_inset: list[bool] = []
-        self.block: list[tuple[int, np.ndarray]] = []  # (row in the lists, shrunk grey)
+        self.columns: dict[str, list[Any]] = {"codes": [], "flipped": []}
+        for name in self.PAIRS:
+            self.columns.update({name: [], f"{name}_flipped": [], f"has_{name}": []})
+        self.pending: list[tuple[float, np.ndarray]] = []  # the block's (time, grey picture)
 
     def add(self, t: float, image: np.ndarray) -> None:
-        grey = to_grey(image)
-        pair = self.signal.grey_hashes(crop_black_bars(grey, self.signal.config.bar_level))
-        if pair is None:
+        self.pending.append((t, to_grey(image).astype(np.float32)))
+        if len(self.pending) >= INSET_BLOCK:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Hash the block's frames: bars settled over the block, then insets."""
+        frames, self.pending = self.pending, []
+        if not frames:
             return
-        self.block.append((len(self.times), shrink(grey, INSET_SIDE)))
-        self.times.append(t)
-        self.codes.append(pair[0])
-        self.flipped.append(pair[1])
-        self.inset.append(np.uint64(0))
-        self.inset_flipped.append(np.uint64(0))
-        self.has_inset.append(False)
-        if len(self.block) >= INSET_BLOCK:
-            self._insets()
+        cfg = self.signal.config
+        shapes = [grey.shape for _, grey in frames]
+        boxes = settled_boxes([bar_box(grey, cfg.bar_level) for _, grey in frames], shapes)
+        brighter = settled_boxes(
+            [bar_box(grey, cfg.bar_level, black=black_level(grey)) for _, grey in frames], shapes
+        )
+        block: list[tuple[int, np.ndarray]] = []  # (row in the lists, shrunk grey)
+        for (t, grey), box, bright_box in zip(frames, boxes, brighter, strict=True):
+            r0, r1, c0, c1 = box
+            picture = grey[r0:r1, c0:c1]
+            pair = self.signal.grey_hashes(picture)
+            if pair is None:
+                continue
+            row = len(self.times)
+            self.times.append(t)
+            self.columns["codes"].append(pair[0])
+            self.columns["flipped"].append(pair[1])
+            for name in self.PAIRS:
+                self._set(name, None)
+            self._set("zoomed", self.signal.grey_hashes(picture, 1.0 - cfg.query_crop), row)
+            if bright_box != box:
+                r0, r1, c0, c1 = bright_box
+                self._set("grey_bars", self.signal.grey_hashes(grey[r0:r1, c0:c1]), row)
+            block.append((row, shrink(grey, INSET_SIDE)))
+        self._insets(block)
+
+    def _set(
+        self, name: str, pair: tuple[np.uint64, np.uint64] | None, row: int | None = None
+    ) -> None:
+        """Append an empty slot of variant ``name`` (``row`` None), or fill slot ``row``."""
+        cols = self.columns
+        if row is None:
+            cols[name].append(np.uint64(0))
+            cols[f"{name}_flipped"].append(np.uint64(0))
+            cols[f"has_{name}"].append(False)
+        elif pair is not None:
+            cols[name][row], cols[f"{name}_flipped"][row] = pair
+            cols[f"has_{name}"][row] = True
 
     def finish(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        self._insets()
-        extra: dict[str, np.ndarray] = {
-            "flipped": np.asarray(self.flipped, dtype=np.uint64),
-            "inset": np.asarray(self.inset, dtype=np.uint64),
-            "inset_flipped": np.asarray(self.inset_flipped, dtype=np.uint64),
-            "has_inset": np.asarray(self.has_inset, dtype=np.uint8),
+        self._flush()
+        extra = {
+            name: np.asarray(values, dtype=np.uint8 if name.startswith("has_") else np.uint64)
+            for name, values in self.columns.items()
+            if name != "codes"
         }
         times = np.asarray(self.times, dtype=np.float32)
-        return times, np.asarray(self.codes, dtype=np.uint64), extra
+        return times, np.asarray(self.columns["codes"], dtype=np.uint64), extra
 
-    def _insets(self) -> None:
-        if not self.block:
-            return
-        box = find_inset([small for _, small in self.block])
+    def _insets(self, block: list[tuple[int, np.ndarray]]) -> None:
+        box = find_inset([small for _, small in block])
         if box is not None:
             y0, y1, x0, x1 = box
-            for row, small in self.block:
-                pair = self.signal.grey_hashes(small[y0:y1, x0:x1])
-                if pair is not None:
-                    self.inset[row], self.inset_flipped[row] = pair
-                    self.has_inset[row] = True
-        self.block = []
+            for row, small in block:
+                inset = crop_black_bars(small[y0:y1, x0:x1], self.signal.config.bar_level)
+                self._set("inset", self.signal.grey_hashes(inset), row)
 
 
 DECODE_WIDTH = 320
@@ -323,68 +446,3 @@ INSET_BLOCK = 40
 """Frames searched together for an inset (20 s at 2 fps): enough for its border to stand out."""
 INSET_SIDE = 160
 """Frames are shrunk to about this width to find and hash insets."""
-
-
-def shrink(img: np.ndarray, side: int) -> np.ndarray:
-    """``img`` averaged down by a whole factor so its longer side is at most about ``side``."""
-    factor = max(1, -(-max(img.shape) // side))
-    h, w = img.shape[0] // factor * factor, img.shape[1] // factor * factor
-    if factor == 1:
-        return img.astype(np.float32)
-    small = img[:h, :w].reshape(h // factor, factor, w // factor, factor).mean(axis=(1, 3))
-    return small.astype(np.float32)
-
-
-def find_inset(frames: list[np.ndarray]) -> tuple[int, int, int, int] | None:
-    """Rows and columns ``(y0, y1, x0, x1)`` of a picture inside the picture, or ``None``.
-
-    A film pasted in a window over other video has a border that stays put while the content on
-    both sides changes: averaged over many frames, the grey-level jump across that border is
-    strong all along it, where edges of the content come and go. The strongest rectangle whose
-    four sides each jump clearly more than the frame's typical gradient wins; rectangles of less
-    than a quarter or more than nine tenths of the frame's width or height are not insets
-    (letterbox bars are handled before hashing).
-    """
-    if len(frames) < 4 or len({f.shape for f in frames}) != 1:
-        return None
-    stack = np.stack(frames)
-    gx = np.abs(np.diff(stack, axis=2)).mean(axis=0)  # (H, W-1): jump between x and x+1
-    gy = np.abs(np.diff(stack, axis=1)).mean(axis=0)  # (H-1, W)
-    h, w = stack.shape[1:]
-    typical = float(np.median(np.concatenate([gx.ravel(), gy.ravel()]))) + 1e-3
-    cols = _strong_lines(gx.mean(axis=0))
-    rows = _strong_lines(gy.mean(axis=1))
-    best: tuple[float, tuple[int, int, int, int]] | None = None
-    for x0 in cols:
-        for x1 in cols:
-            if not 0.25 * w <= x1 - x0 <= 0.9 * w:
-                continue
-            for y0 in rows:
-                for y1 in rows:
-                    if not 0.25 * h <= y1 - y0 <= 0.9 * h:
-                        continue
-                    sides = (
-                        gx[y0 + 1 : y1 + 1, x0],
-                        gx[y0 + 1 : y1 + 1, x1],
-                        gy[y0, x0 + 1 : x1 + 1],
-                        gy[y1, x0 + 1 : x1 + 1],
-                    )
-                    # The weakest quarter of each side: a real border is strong all along.
-                    score = min(float(np.quantile(side, 0.25)) for side in sides) / typical
-                    if best is None or score > best[0]:
-                        best = (score, (y0 + 1, y1 + 1, x0 + 1, x1 + 1))
-    if best is None or best[0] < INSET_CONTRAST:
-        return None
-    return best[1]
-
-
-INSET_CONTRAST = 3.0
-"""How many times the typical gradient every side of an inset's border must jump."""
-
-
-def _strong_lines(profile: np.ndarray, count: int = 6) -> list[int]:
-    """The ``count`` strongest local maxima of a mean-gradient profile, as positions."""
-    if profile.size < 3:
-        return []
-    peak = np.flatnonzero((profile[1:-1] >= profile[:-2]) & (profile[1:-1] >= profile[2:])) + 1
-    return sorted(int(i) for i in peak[np.argsort(-profile[peak])[:count]])
