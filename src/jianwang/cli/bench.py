@@ -263,8 +263,13 @@ def video_tables(result: VideoBenchResult) -> list[Table]:
     pairs = f"{result.false_positive_pairs}/{result.unrelated_pairs} pairs"
 
     def speed(label: str) -> str:
-        x = result.x_realtime(label)
-        return "-" if x is None else f"{x:.0f}"
+        cost = next((s for s in result.speed if s.label == label), None)
+        if cost is None:
+            return "-"
+        return (
+            f"{cost.x_realtime:.0f} ({cost.processes} processes; "
+            f"{cost.x_realtime_per_cpu_s:.0f} per CPU s)"
+        )
 
     costs = [
         Row(

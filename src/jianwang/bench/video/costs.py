@@ -1,12 +1,16 @@
 """The signal's costs: fingerprinting speed at 1080p and 480p, and lookup time at scale.
 
-Speed is seconds of video fingerprinted per CPU second (``time.process_time``: every thread of
-this process, decoding included) on H.264 clips made here from corpus clips of at least 24 fps,
-played one after another and upscaled to 25 fps 1920x1080 and 854x480, so the figure is about
-the picture size and not about the corpus's small clips (synthetic video where no clip is fast
-enough). Lookup time is measured on indexes of the signal's own type filled with random codes
-(the smallest of at least a million frames, then twice and four times as many) and extrapolated
-to the target's 15 million frames along the least-squares line through those points: a scanning
+Speed is measured on H.264 clips made here from corpus clips of at least 24 fps, played one
+after another and upscaled to 25 fps 1920x1080 and 854x480, so the figure is about the picture
+size and not about the corpus's small clips (synthetic video where no clip is fast enough). Two
+figures: seconds of video per CPU second in this process (every thread, decoding included), and
+what ``SPEED_PROCESSES`` processes fingerprinting at once get through per wall-clock second (the
+issue's target is for two cores; fingerprinting several references or captures at once is how a
+deployment uses them).
+
+Lookup time is measured on indexes of the signal's own type filled with random codes (the
+smallest of at least a million frames, then twice and four times as many) and extrapolated to the
+target's 15 million frames along the least-squares line through those points: a scanning
 index costs time in proportion to the frames stored, a multi-index a fixed probe cost plus
 candidates in proportion to them. The proportional figure from the largest index alone (no fixed
 cost: an upper bound) is reported beside it. Random codes spread evenly over the buckets; real
@@ -17,6 +21,8 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
+import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -43,6 +49,8 @@ SPEED_SIZES: dict[str, tuple[int, int]] = {"1080p": (1920, 1080), "480p": (854, 
 SPEED_FPS = 25.0
 MIN_SOURCE_FPS = 24.0
 _SPEED_SYNTH_SEED = 4242
+SPEED_PROCESSES = 2
+"""Processes fingerprinting the speed clip at once for the throughput figure."""
 _LOOKUP_ITEM_FRAMES = 10_000  # random "references" of this many frames fill the lookup index
 _LOOKUP_MIN_CPU_S = 0.5  # searches are repeated until they took at least this long
 LOOKUP_SCALES = (1, 2, 4)
@@ -51,7 +59,8 @@ LOOKUP_SCALES = (1, 2, 4)
 
 @dataclass(frozen=True)
 class SpeedCost:
-    """Fingerprinting one clip made at ``width`` x ``height``: video seconds and CPU seconds."""
+    """Fingerprinting one clip made at ``width`` x ``height``: video seconds and CPU seconds in
+    one process, and wall seconds for ``processes`` processes fingerprinting it at once."""
 
     label: str
     source: str
@@ -63,10 +72,21 @@ class SpeedCost:
     frames_hashed: int
     cpu_s: float
     wall_s: float
+    processes: int = 1
+    processes_wall_s: float | None = None
+
+    @property
+    def x_realtime_per_cpu_s(self) -> float:
+        """Video seconds per CPU second in one process."""
+        return self.video_s / self.cpu_s if self.cpu_s > 0 else math.inf
 
     @property
     def x_realtime(self) -> float:
-        return self.video_s / self.cpu_s if self.cpu_s > 0 else math.inf
+        """Video seconds per wall second with ``processes`` processes at work (per CPU second
+        where that was not measured)."""
+        if not self.processes_wall_s:
+            return self.x_realtime_per_cpu_s
+        return self.processes * self.video_s / self.processes_wall_s
 
 
 @dataclass(frozen=True)
@@ -188,6 +208,8 @@ def measure_speed(
                     int(fp.codes.size),
                     watch.cpu_s,
                     watch.wall_s,
+                    SPEED_PROCESSES,
+                    _wall_s_in_processes(signal, path, SPEED_PROCESSES),
                 )
             )
             last = fp
@@ -195,6 +217,31 @@ def measure_speed(
             path.unlink(missing_ok=True)
         log.info("%s: %.1f s of video in %.2f CPU s", label, costs[-1].video_s, costs[-1].cpu_s)
     return costs, last
+
+
+def _warm() -> None:
+    """Worker start-up: import the decoder and signal modules before anything is timed."""
+    import jianwang.media.video
+    import jianwang.signals.registry  # noqa: F401
+
+
+def _ready(_: int) -> int:
+    time.sleep(0.2)  # long enough that every worker takes one and is up before timing starts
+    return os.getpid()
+
+
+def _fingerprint_seconds(signal: SignalType, path: Path) -> float:
+    return signal.fingerprint(path).length
+
+
+def _wall_s_in_processes(signal: SignalType, path: Path, processes: int) -> float:
+    """Wall seconds for ``processes`` spawned processes to fingerprint ``path`` each, at once."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes, initializer=_warm) as pool:
+        pool.map(_ready, range(processes), chunksize=1)
+        start = time.perf_counter()
+        pool.starmap(_fingerprint_seconds, [(signal, path)] * processes, chunksize=1)
+        return time.perf_counter() - start
 
 
 def random_index(signal: SignalType, frames: int, seed: int) -> Index:

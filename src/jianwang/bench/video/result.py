@@ -271,6 +271,7 @@ class VideoBenchResult:
             "speed": {
                 s.label: {
                     **{k: rounded(v) if isinstance(v, float) else v for k, v in asdict(s).items()},
+                    "x_realtime_per_cpu_s": rounded(s.x_realtime_per_cpu_s),
                     "x_realtime": rounded(s.x_realtime),
                 }
                 for s in self.speed
