@@ -2,11 +2,12 @@
 
 Pirate literature sites repost chapters reflowed, re-punctuated, converted to traditional
 characters and wrapped in menus, ads and comments. Text is folded first (``fold_for_matching``:
-NFKC, simplified Chinese, lower case, letters and digits only), so all of those copies become the
-same character sequence. Every k-gram of folded text is hashed with a fixed 64-bit polynomial hash
-(identical in every process, unlike ``hash()``), and winnowing keeps the minimum of each window of
-``w`` consecutive hashes: any shared run of at least ``w + k - 1`` folded characters is guaranteed
-to share a fingerprint, while only about ``2 / (w + 1)`` of positions are stored.
+compatibility forms and accents folded, simplified Chinese, lower case, letters and digits only),
+so all of those copies become the same character sequence. Every k-gram of folded text is hashed
+with a fixed 64-bit polynomial hash (identical in every process, unlike ``hash()``), and
+winnowing keeps the minimum of each window of ``w`` consecutive hashes: any shared run of at
+least ``w + k - 1`` folded characters is guaranteed to share a fingerprint, while only about
+``2 / (w + 1)`` of positions are stored.
 
 k = 12: twelve folded hanzi are a clause that practically never recurs by chance, and twelve
 folded Latin letters span two or three words, long enough that shared stock phrases stay sparse
@@ -67,10 +68,14 @@ def kgram_hashes(text: str, k: int) -> np.ndarray:
     if len(text) < k:
         return np.zeros(0, dtype=np.uint64)
     cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    powers = np.asarray([pow(_BASE, k - 1 - i, 2**64) for i in range(k)], dtype=np.uint64)
+    n = cps.size - k + 1
+    base = np.uint64(_BASE)
+    h = cps[:n].copy()
     with np.errstate(over="ignore"):
-        windows = np.lib.stride_tricks.sliding_window_view(cps, k)
-        return _mix64((windows * powers).sum(axis=1, dtype=np.uint64))
+        for j in range(1, k):  # Horner's rule over whole arrays: k passes, no n-by-k temporary
+            h *= base
+            h += cps[j : j + n]
+    return _mix64(h)
 
 
 def winnow(hashes: np.ndarray, window: int) -> np.ndarray:
@@ -79,16 +84,24 @@ def winnow(hashes: np.ndarray, window: int) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     if hashes.size <= window:
         return np.asarray([hashes.size - 1 - int(np.argmin(hashes[::-1]))])
-    windows = np.lib.stride_tricks.sliding_window_view(hashes, window)
-    rightmost = window - 1 - np.argmin(windows[:, ::-1], axis=1)
-    return np.unique(rightmost + np.arange(windows.shape[0]))
+    n = hashes.size - window + 1
+    lowest = hashes[:n].copy()
+    for d in range(1, window):
+        np.minimum(lowest, hashes[d : d + n], out=lowest)
+    # The rightmost position holding each window's minimum: try offsets from the right.
+    chosen = np.full(n, -1, dtype=np.int64)
+    for d in range(window - 1, -1, -1):
+        hit = (chosen < 0) & (hashes[d : d + n] == lowest)
+        chosen[hit] = d
+    picks = chosen + np.arange(n)  # never decreases: a later window's minimum is not earlier
+    return picks[np.r_[True, picks[1:] != picks[:-1]]]
 
 
 class TextWinnow(SignalType):
     """Winnowed k-gram fingerprints of folded text; positions are original character offsets."""
 
     name: ClassVar[str] = "text.winnow"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     kind: ClassVar[MediaKind] = MediaKind.TEXT
 
     def __init__(self, config: TextParams | None = None) -> None:
