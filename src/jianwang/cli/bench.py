@@ -21,6 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from jianwang.bench import text as text_bench
 from jianwang.bench.audio import (
     FALSE_MATCH_TARGET,
     INDEX_BYTES_PER_HOUR_TARGET,
@@ -332,4 +333,96 @@ def video_tables(result: VideoBenchResult) -> list[Table]:
     return [
         results_table(title, columns, rows),
         results_table("Video costs", ["figure", "measured", "target"], costs),
+    ]
+
+
+@app.command("text")
+def text(
+    corpus: Annotated[
+        Path,
+        typer.Option(
+            "--corpus",
+            help="Corpus folder with MANIFEST.csv and text/ (read only).",
+            metavar="DIR",
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the JSON results.", metavar="FILE.json")
+    ],
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the split and the copies.")] = 2026,
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="A smoke run: three texts per language, every transform."),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Literature: chapters found in pirate pages (boilerplate, reflowing, spam lines,
+    traditional characters, replaced characters, excerpts, joined chapters), false positives on
+    held-back texts, span error, throughput and index size, beside MinHash LSH on the same
+    queries."""
+    if not corpus.is_dir():
+        raise UserError(f"{corpus}: no such corpus folder")
+    with _progress() as progress:
+        result = text_bench.run_text_bench(corpus, seed=seed, quick=quick, progress=_Bar(progress))
+    _finish(result.to_json(), text_tables(result), out, as_json=as_json)
+
+
+def text_tables(result: text_bench.TextBenchResult) -> list[Table]:
+    """The recall table (per transform, against targets and the peer) and the costs table."""
+    checks = result.checks()
+    title = (
+        f"Chapters found — {result.signal} v{result.signal_version}, seed {result.seed}"
+        f"{', quick' if result.quick else ''}, {result.chapters} chapters indexed"
+    )
+    rows = []
+    for name in text_bench.TRANSFORMS:
+        peer = result.recall(name, peer=True) if result.peer_available else None
+        cells = (
+            name,
+            _fraction(result.recall(name)),
+            str(len(result.of_kind(name))),
+            text_bench.RECALL_TARGETS[name].describe("{:.2f}"),
+            _fraction(peer),
+        )
+        rows.append(Row(cells, verdict(checks[f"recall_{name}"], checks[f"not_below_peer_{name}"])))
+    rate = result.false_positive_rate()
+    peer_speed = result.mb_per_s(peer=True) if result.peer_available else None
+    costs = [
+        Row(
+            (
+                "false positives",
+                "-" if rate is None else f"{rate:.3f} of {len(result.negatives_run)} queries",
+                text_bench.FALSE_POSITIVE_TARGET.describe(),
+            ),
+            checks["false_positive_rate"],
+        ),
+        Row(
+            (
+                "span error (reference characters)",
+                "-" if result.span_error_chars is None else f"{result.span_error_chars:.1f}",
+                text_bench.SPAN_ERROR_TARGET.describe(),
+            ),
+            checks["span_error_chars"],
+        ),
+        Row(
+            (
+                "MB per CPU second, extraction included",
+                f"{result.mb_per_s() or 0:.2f} ({text_bench.PEER}: "
+                f"{'-' if peer_speed is None else f'{peer_speed:.2f}'})",
+                text_bench.THROUGHPUT_TARGET.describe(),
+            ),
+            checks["mb_per_s_per_core"],
+        ),
+        Row(
+            (
+                "index bytes per MB of text",
+                f"{(result.index_bytes_per_mb or 0) / 1e6:.2f} MB",
+                "-",
+            ),
+            None,
+        ),
+    ]
+    return [
+        results_table(title, ["transform", "recall", "queries", "target", text_bench.PEER], rows),
+        results_table("Text costs", ["figure", "measured", "target"], costs),
     ]
