@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from jianwang.cli.main import run
+from jianwang.media.synth import synth_prose
 from jianwang.media.transform import Transform, apply_transform
+from jianwang.signals.example_media import pirate_page, to_traditional
 
 from media_factory import chapter, song
 
@@ -80,6 +82,32 @@ def test_register_list_and_identify(tmp_path: Path, capsys: pytest.CaptureFixtur
         "speed",
     }
     assert lines[1]["matches"] == []
+
+
+def test_a_pirate_page_names_the_chapters_it_copies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    chapters = synth_prose(77, lang="zh", n_chapters=4, chapter_chars=2500)
+    heads = [f"第{n}章 {title}" for n, title in zip("一二三四", "风雨雷电", strict=True)]
+    novel = "《长夜》\n\n" + "\n\n".join(
+        f"{head}\n\n{body}" for head, body in zip(heads, chapters, strict=True)
+    )
+    (tmp_path / "长夜.txt").write_text(novel, encoding="gb18030")
+    add = ["works", "add", "--title", "长夜", "--kind", "literature", "--rights-holder", "出版社"]
+    assert jw(data, *add, "--reference", str(tmp_path / "长夜.txt"), "--json") == 0
+    capsys.readouterr()
+    page = tmp_path / "page.html"
+    page.write_text(pirate_page(to_traditional(chapters[2]), seed=3), encoding="utf-8")
+    assert jw(data, "identify", str(page), "--json") == 0
+    best = json.loads(capsys.readouterr().out)["matches"][0]
+    assert best["work"] == "长夜" and best["chapter"] == "第三章 雷"
+    assert 0.15 < best["coverage"] < 0.35  # one chapter of four
+    start = novel.index(chapters[2])
+    assert best["ref_start"] == pytest.approx(start, abs=50)
+    assert best["ref_end"] == pytest.approx(start + len(chapters[2]), abs=50)
+    assert jw(data, "identify", str(page)) == 0
+    assert "第三章" in capsys.readouterr().out  # the table may wrap the heading
 
 
 def test_text_works_and_licences(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 
 from jianwang.errors import MediaError
+from jianwang.media import text as text_module
 from jianwang.media.text import (
+    chapter_headings,
+    chapters_between,
     fold_for_matching,
     html_to_text,
     normalise_text,
@@ -93,3 +96,39 @@ def test_fold_empty_and_punctuation_only() -> None:
     assert fold_for_matching("").text == ""
     folded = fold_for_matching("，。！？ —— \n")
     assert folded.text == "" and folded.offsets.size == 0
+
+
+def test_chapter_headings_and_the_chapters_a_span_falls_in() -> None:
+    text = "书名\n第一章 风起\n正文……\n\n  第十二回　云涌\n更多\nCHAPTER IV. The End\nx"
+    heads = chapter_headings(text)
+    assert [h for _, h in heads] == ["第一章 风起", "第十二回　云涌", "CHAPTER IV. The End"]
+    assert chapters_between(heads, heads[0][0] + 3, heads[0][0] + 6) == "第一章 风起"
+    assert chapters_between(heads, heads[0][0], len(text)) == "第一章 风起 – CHAPTER IV. The End"
+    assert chapters_between(heads, 0, 2) is None
+    assert chapter_headings("no headings here\nchapter and verse") == []
+
+
+def test_a_page_with_a_wrong_charset_is_still_read(tmp_path: Path) -> None:
+    body = "他推开门，看见窗外的雪。" * 20
+    page = f"<html><head><meta charset='utf-8'></head><body><p>{body}</p></body></html>"
+    path = tmp_path / "gbk.html"
+    path.write_bytes(page.encode("gbk"))  # declares UTF-8, is GBK
+    assert read_html_file(path) == normalise_text(body)  # NFKC: full-width commas fold
+
+
+def test_pages_of_only_furniture_give_no_text() -> None:
+    page = (
+        "<html><body><header>站点</header><nav><a href='/'>首页</a></nav>"
+        "<div class='sidebar'>推荐</div><footer>©</footer></body></html>"
+    )
+    assert html_to_text(page) == ""
+
+
+def test_huge_text_files_are_refused_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(text_module, "MAX_TEXT_BYTES", 1000)
+    path = tmp_path / "dump.html"
+    path.write_text("<p>" + "字" * 2000 + "</p>", encoding="utf-8")
+    with pytest.raises(MediaError, match=r"dump\.html: .*larger than"):
+        read_html_file(path)

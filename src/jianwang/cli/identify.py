@@ -9,7 +9,7 @@ import typer
 
 from jianwang.cli.context import app_context
 from jianwang.cli.output import console, print_table, to_json
-from jianwang.detections.identify import Identification, identify_input
+from jianwang.detections.identify import Identification, MatchView, identify_input
 
 JSON_FIELDS = (
     "work_id",
@@ -24,6 +24,7 @@ JSON_FIELDS = (
     "speed",
     "pitch_shift",
     "coverage",
+    "chapter",
     "source",
 )
 
@@ -83,7 +84,17 @@ def _print_human(result: Identification) -> None:
         return
     print_table(
         f"{result.input}: {len(result.matches)} match(es)",
-        ["work", "asset", "signal", "score", "capture span", "reference span", "speed", "pitch"],
+        [
+            "work",
+            "asset",
+            "signal",
+            "score",
+            "capture span",
+            "reference span",
+            "speed",
+            "pitch",
+            "chapter, coverage",
+        ],
         [
             (
                 m.work,
@@ -94,7 +105,15 @@ def _print_human(result: Identification) -> None:
                 f"{m.ref_start:g}-{m.ref_end:g}",
                 f"{m.speed:g}",
                 "-" if m.pitch_shift is None else f"{m.pitch_shift:+.2f} st",
+                _text_place(m),
             )
             for m in result.matches
         ],
     )
+
+
+def _text_place(m: MatchView) -> str:
+    """``第二章 …, 87 %``: the chapter a text match falls in and how much of the reference it
+    covers; ``-`` for other media."""
+    parts = [p for p in (m.chapter, None if m.coverage is None else f"{m.coverage:.0%}") if p]
+    return ", ".join(parts) or "-"

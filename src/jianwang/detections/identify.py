@@ -21,9 +21,11 @@ from jianwang.db.models import AssetKind, ReferenceAsset
 from jianwang.errors import JianwangError, MediaError, NotFoundError
 from jianwang.matching.engine import match
 from jianwang.media.limits import DecodeLimits
+from jianwang.media.text import chapter_headings, chapters_between
 from jianwang.monitoring.capture import capture_url
 from jianwang.signals.base import MediaKind
 from jianwang.signals.registry import SignalRegistry
+from jianwang.signals.text import TextWinnow
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ class MatchView:
     coverage: float | None = None
     pitch_shift: float | None = None
     source: str | None = None
+    chapter: str | None = None  # text: the chapter(s) of the reference the span falls in
 
 
 @dataclass
@@ -83,6 +86,7 @@ def identify_file(
     else:
         media_kinds = _signal_kinds(kind)
     views: list[MatchView] = []
+    headings: dict[int, list[tuple[int, str]]] = {}
     for media_kind in media_kinds:
         for signal in registry.for_kind(media_kind):
             try:
@@ -99,6 +103,9 @@ def identify_file(
                 if asset is None:
                     log.warning("index %s names unknown asset %d", signal.name, found.item_id)
                     continue
+                chapter = None
+                if isinstance(signal, TextWinnow):
+                    chapter = _chapter(asset, found.ref_start, found.ref_end, headings)
                 views.append(
                     MatchView(
                         work_id=asset.work_id,
@@ -115,10 +122,26 @@ def identify_file(
                         coverage=None if found.coverage is None else round(found.coverage, 4),
                         pitch_shift=found.pitch_shift,
                         source=source,
+                        chapter=chapter,
                     )
                 )
     views.sort(key=lambda v: v.score, reverse=True)
     return views
+
+
+def _chapter(
+    asset: ReferenceAsset, start: float, end: float, cache: dict[int, list[tuple[int, str]]]
+) -> str | None:
+    """The chapter(s) of a text reference that ``start``-``end`` falls in, from the headings of
+    its stored text (read once per asset); ``None`` when the text has no chapter headings or
+    can no longer be read."""
+    if asset.id not in cache:
+        try:
+            cache[asset.id] = chapter_headings(TextWinnow.read(asset.content_path))
+        except MediaError as exc:
+            log.warning("asset %d: reference text unreadable (%s)", asset.id, exc)
+            cache[asset.id] = []
+    return chapters_between(cache[asset.id], start, end)
 
 
 def identify_input(

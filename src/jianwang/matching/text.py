@@ -60,12 +60,17 @@ def chain_matches(
     order = np.argsort(item_ids, kind="stable")
     qi_all, items, r_all = query_idx[order], item_ids[order], ref_positions[order]
     bounds = np.flatnonzero(np.r_[True, items[1:] != items[:-1], True])
+    # Distinct query fingerprints per item, for all items at once: an item sharing fewer than
+    # ``min_shared`` cannot hold a chain of that many (chance k-grams), and is skipped cheaply.
+    distinct = np.unique(items.astype(np.int64) * (int(query_idx.max()) + 1) + qi_all)
+    owners, counts = np.unique(distinct // (int(query_idx.max()) + 1), return_counts=True)
+    enough = set(owners[counts >= policy.min_shared].tolist())
     for a, b in pairwise(bounds):
         item = int(items[a])
+        if item not in enough:
+            continue
         mine: list[SegmentMatch] = []
         qi = qi_all[a:b]
-        if np.unique(qi).size < policy.min_shared:
-            continue  # no chain of this item can hold enough: chance k-grams, skipped cheaply
         r = r_all[a:b].astype(np.float64)
         accepted = 0
         for chain in _chains(starts[qi], r, policy.max_gap):
@@ -224,7 +229,7 @@ def _chains(q: np.ndarray, r: np.ndarray, max_gap: float) -> list[_Chain]:
                 placed[int(i)] = chain
         if ub - ua > 1:  # the rest of the run follows its first pair
             chain = placed[int(run[0])]
-            chain.members.extend(int(i) for i in run[1:])
+            chain.members.extend(run[1:].tolist())
             chain.last_q, chain.last_r = float(q[run[-1]]), float(r[run[-1]])
     done.extend(active)
     done.sort(key=lambda c: -len(c.members))

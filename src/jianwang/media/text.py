@@ -8,6 +8,7 @@ character came from so that a match can be shown on the text a reviewer actually
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import unicodedata
@@ -83,26 +84,32 @@ def read_text_file(path: str | Path) -> str:
     Binary files are refused rather than decoded into noise, so a video mistaken for a chapter
     fails loudly instead of producing a fingerprint that can never match.
     """
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError as exc:
-        raise MediaError(f"{p}: no such text file") from exc
-    except OSError as exc:
-        raise MediaError(f"{p}: cannot read text file ({exc.strerror or exc})") from exc
-    return _decode_bytes(raw, str(p))
+    return _decode_bytes(_read_bounded(Path(path), "text"), str(path))
 
 
 def read_html_file(path: str | Path) -> str:
     """The readable text of an HTML file (see ``html_to_text``); binary files are refused."""
-    p = Path(path)
+    return html_to_text(_decode_bytes(_read_bounded(Path(path), "HTML"), str(path)))
+
+
+MAX_TEXT_BYTES = 32 * 1024 * 1024
+"""Text and HTML files larger than this are refused: a whole pirated novel in one file is a few
+MB, and parsing a page of tens of MB would take seconds and gigabytes for nothing readable."""
+
+
+def _read_bounded(p: Path, what: str) -> bytes:
     try:
-        raw = p.read_bytes()
+        size = p.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise MediaError(
+                f"{p}: {size / 2**20:.0f} MiB is larger than the {MAX_TEXT_BYTES // 2**20} MiB "
+                f"a {what} file may be"
+            )
+        return p.read_bytes()
     except FileNotFoundError as exc:
-        raise MediaError(f"{p}: no such HTML file") from exc
+        raise MediaError(f"{p}: no such {what} file") from exc
     except OSError as exc:
-        raise MediaError(f"{p}: cannot read HTML file ({exc.strerror or exc})") from exc
-    return html_to_text(_decode_bytes(raw, str(p)))
+        raise MediaError(f"{p}: cannot read {what} file ({exc.strerror or exc})") from exc
 
 
 def _decode_bytes(raw: bytes, name: str) -> str:
@@ -243,6 +250,8 @@ def _distinct_chars(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct code points of ``cps`` and, per position, which of them it is (as
     ``np.unique(..., return_inverse=True)``, but by counting for the Basic Multilingual Plane
     instead of sorting: several times faster on long text)."""
+    if cps.size < _BMP // 4:  # short text: sorting it is cheaper than a plane-sized table
+        return np.unique(cps, return_inverse=True)
     low = cps < _BMP
     present = np.flatnonzero(np.bincount(cps[low], minlength=_BMP)).astype(np.uint32)
     high = np.unique(cps[~low])
@@ -283,3 +292,33 @@ def fold_for_matching(s: str) -> FoldedText:
     within = np.arange(total, dtype=np.int64) - np.repeat(first_out, per_char)
     codes = table[np.repeat(table_start[which], per_char) + within]
     return FoldedText(codes.tobytes().decode("utf-32-le"), offsets)
+
+
+_CHAPTER_LINE = re.compile(
+    r"^[ \t\u3000]*("
+    r"第[0-9０-９零〇一二两三四五六七八九十百千万]+[章回节節卷集篇部][^\n]{0,40}"
+    r"|(?:chapter|CHAPTER|Chapter|BOOK|Book|PART|Part)[ \t]+[0-9IVXLCDMivxlcdm]+\b[^\n]{0,60}"
+    r")[ \t]*$",
+    re.MULTILINE,
+)
+
+
+def chapter_headings(text: str) -> list[tuple[int, str]]:
+    """``(offset, heading)`` of every line of ``text`` that reads as a chapter heading
+    (``第十二章 …``, ``第3回``, ``Chapter XII …``), in order: how a novel's reference says where
+    its chapters start, so a match can name the chapters it copies."""
+    return [(m.start(1), m.group(1).strip()) for m in _CHAPTER_LINE.finditer(text)]
+
+
+def chapters_between(headings: list[tuple[int, str]], start: float, end: float) -> str | None:
+    """The chapter (``"第二章 …"``) or range of chapters (``"第二章 … – 第四章 …"``) that the
+    characters ``start`` to ``end`` fall in; ``None`` before the first heading or without any."""
+    offsets = [h[0] for h in headings]
+    first = bisect.bisect_right(offsets, start) - 1
+    last = bisect.bisect_right(offsets, max(start, end - 1)) - 1
+    if last < 0:
+        return None
+    first = max(first, 0)
+    if first == last:
+        return headings[first][1]
+    return f"{headings[first][1]} – {headings[last][1]}"

@@ -118,10 +118,16 @@ class TextWinnow(SignalType):
     def fingerprint(self, source: str | Path, *, limits: DecodeLimits | None = None) -> Fingerprint:
         """Fingerprint a text file; ``.html``/``.htm`` files are reduced to their readable text
         first, and positions then refer to that extracted text."""
+        return self.fingerprint_decoded(self.read(source))
+
+    @staticmethod
+    def read(source: str | Path) -> str:
+        """The text a file's fingerprint positions refer to: the readable text of an HTML file,
+        the decoded text of any other."""
         path = Path(source)
         if path.suffix.lower() in _HTML_SUFFIXES:
-            return self.fingerprint_decoded(read_html_file(path))
-        return self.fingerprint_decoded(read_text_file(path))
+            return read_html_file(path)
+        return read_text_file(path)
 
     def fingerprint_decoded(self, data: object) -> Fingerprint:
         """Fingerprint text; ``extra["ends"]`` holds each k-gram's exclusive end offset."""
