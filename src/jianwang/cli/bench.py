@@ -415,6 +415,14 @@ def text_tables(result: text_bench.TextBenchResult) -> list[Table]:
         ),
         Row(
             (
+                "page furniture kept by extraction (verbatim pages)",
+                "-" if result.furniture_share is None else f"{result.furniture_share:.1%}",
+                "-",
+            ),
+            None,
+        ),
+        Row(
+            (
                 "index bytes per MB of text",
                 f"{(result.index_bytes_per_mb or 0) / 1e6:.2f} MB",
                 "-",

@@ -50,6 +50,7 @@ class TextQuery:
     html: bool
     expected: tuple[int, ...] = ()
     ref_spans: tuple[tuple[int, int], ...] = ()
+    copied: str = ""  # for pages: the text a perfect extraction would return
 
     @property
     def positive(self) -> bool:
@@ -130,7 +131,7 @@ def plan_queries(
         out.append(
             TextQuery(
                 "verbatim_page", lang, ch.file, pirate_page(text, page_seed, title), True,
-                (ch.item_id,), whole,
+                (ch.item_id,), whole, title + "\n" + text,
             )
         )  # fmt: skip
         reflowed = reflow(text.translate(_FULL_WIDTH) if lang == "en" else text)

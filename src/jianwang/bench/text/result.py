@@ -30,6 +30,7 @@ class QueryOutcome:
     cpu_s: float
     peer_found: tuple[int, ...] = ()
     peer_cpu_s: float = 0.0
+    furniture_share: float | None = None  # of the text extracted from a page, not the chapter
 
     @property
     def positive(self) -> bool:
@@ -100,6 +101,13 @@ class TextBenchResult:
         return mb / cpu if cpu > 0 else None
 
     @property
+    def furniture_share(self) -> float | None:
+        """Mean share of the folded text extracted from pirate pages that is not the chapter
+        (navigation, ads, comments the extraction kept)."""
+        shares = [o.furniture_share for o in self.outcomes if o.furniture_share is not None]
+        return sum(shares) / len(shares) if shares else None
+
+    @property
     def index_bytes_per_mb(self) -> float | None:
         return self.index_bytes / self.reference_mb if self.reference_mb else None
 
@@ -134,6 +142,7 @@ class TextBenchResult:
                 " / 2 in reference characters: the whole chapter, or the excerpt's place"
             ),
             "mb_per_s_per_core": rounded(self.mb_per_s(), 2),
+            "extraction_furniture_share": rounded(self.furniture_share),
             "index_bytes_per_mb": rounded(self.index_bytes_per_mb, 0),
             "peer": {
                 PEER: None

@@ -24,7 +24,7 @@ from jianwang.bench.text.result import QueryOutcome, TextBenchResult
 from jianwang.errors import MediaError, UserError
 from jianwang.index.base import Index
 from jianwang.matching.engine import match
-from jianwang.media.text import html_to_text, read_text_file
+from jianwang.media.text import fold_for_matching, html_to_text, read_text_file
 from jianwang.signals.text import TextWinnow
 
 log = logging.getLogger(__name__)
@@ -155,6 +155,10 @@ def _run_query(
         peer_text = html_to_text(q.served) if q.html else q.served
         peer_items = tuple(sorted(peer.query(peer_text)))
         peer_cpu = time.process_time() - t1
+    extra_share = None
+    if q.copied:  # how much of what extraction kept is page furniture (untimed)
+        kept, wanted = len(fold_for_matching(text)), len(fold_for_matching(q.copied))
+        extra_share = max(0, kept - wanted) / kept if kept else 0.0
     errors = []
     for item, (s, e) in zip(q.expected, q.ref_spans, strict=True):
         if item in spans:
@@ -171,4 +175,5 @@ def _run_query(
         cpu_s=cpu,
         peer_found=peer_items,
         peer_cpu_s=peer_cpu,
+        furniture_share=extra_share,
     )
