@@ -69,20 +69,25 @@ class _Bar:
         self._progress.update(task, completed=done, total=total)
 
 
+CorpusOption = Annotated[
+    Path,
+    typer.Option(
+        "--corpus",
+        help="Corpus folder with MANIFEST.csv and the media it lists (read only).",
+        metavar="DIR",
+    ),
+]
+OutOption = Annotated[
+    Path, typer.Option("--out", help="Where to write the JSON results.", metavar="FILE.json")
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the split and the queries.")]
+
+
 @app.command("audio")
 def audio(
-    corpus: Annotated[
-        Path,
-        typer.Option(
-            "--corpus",
-            help="Corpus folder with MANIFEST.csv and audio/ (read only).",
-            metavar="DIR",
-        ),
-    ],
-    out: Annotated[
-        Path, typer.Option("--out", help="Where to write the JSON results.", metavar="FILE.json")
-    ],
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the split and the excerpts.")] = 2026,
+    corpus: CorpusOption,
+    out: OutOption,
+    seed: SeedOption = 2026,
     quick: Annotated[
         bool, typer.Option("--quick", help="A smoke run: about a tenth of the queries.")
     ] = False,
@@ -206,18 +211,9 @@ def audio_tables(result: AudioBenchResult) -> list[Table]:
 
 @app.command("video")
 def video(
-    corpus: Annotated[
-        Path,
-        typer.Option(
-            "--corpus",
-            help="Corpus folder with MANIFEST.csv and video/ (read only).",
-            metavar="DIR",
-        ),
-    ],
-    out: Annotated[
-        Path, typer.Option("--out", help="Where to write the JSON results.", metavar="FILE.json")
-    ],
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the split and the copies.")] = 2026,
+    corpus: CorpusOption,
+    out: OutOption,
+    seed: SeedOption = 2026,
     quick: Annotated[
         bool,
         typer.Option("--quick", help="A smoke run: three references, every transform."),
@@ -338,18 +334,9 @@ def video_tables(result: VideoBenchResult) -> list[Table]:
 
 @app.command("text")
 def text(
-    corpus: Annotated[
-        Path,
-        typer.Option(
-            "--corpus",
-            help="Corpus folder with MANIFEST.csv and text/ (read only).",
-            metavar="DIR",
-        ),
-    ],
-    out: Annotated[
-        Path, typer.Option("--out", help="Where to write the JSON results.", metavar="FILE.json")
-    ],
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the split and the copies.")] = 2026,
+    corpus: CorpusOption,
+    out: OutOption,
+    seed: SeedOption = 2026,
     quick: Annotated[
         bool,
         typer.Option("--quick", help="A smoke run: three texts per language, every transform."),
