@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import tempfile
 import threading
 from pathlib import Path
@@ -98,6 +99,7 @@ def serve(
         specs = build_media(work_dir / "media", lambda m: log.info("%s", m)).specs
     ports = {spec.name: port + i for i, spec in enumerate(specs)} if port else None
     server = run_sandbox(specs, work_dir / "sites", ports=ports)
+    _stop_on_signals()
     try:
         for spec in specs:
             typer.echo(f"{spec.name:20s} {server.base_url(spec.name)}/")
@@ -107,6 +109,17 @@ def serve(
         typer.echo("stopping")
     finally:
         server.stop()
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def _stop_on_signals() -> None:
+    """Stop cleanly on Ctrl-C and on SIGTERM (a service manager), even where the process was
+    started with SIGINT ignored (a background job of a non-interactive shell)."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
 
 
 def _ensure(path: Path) -> Path:
