@@ -107,6 +107,27 @@ def test_index_is_rebuilt_from_the_database(factory, settings: Settings, tmp_pat
     assert [v.work for v in views] == ["Novel"]
 
 
+def test_fingerprints_of_an_earlier_signal_version_are_made_again(
+    factory, settings: Settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    ref = chapter(tmp_path / "ch1.txt", seed=8)
+    with transaction(factory) as s:
+        _, indexes = _add(s, settings, "Novel", [ref], kind="literature")
+        row = s.execute(select(AssetSignal).where(AssetSignal.signal == "text.winnow")).scalar_one()
+        current, row.version, row.fingerprint = row.version, row.version - 1, b"old"
+    indexes.save()
+    for path in settings.index_dir.iterdir():
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    with transaction(factory) as s:
+        reopened = open_indexes(s, settings.index_dir, default_registry())
+        views = identify_file(
+            ref, session=s, indexes=reopened, registry=default_registry(), limits=LIMITS
+        )
+        row = s.execute(select(AssetSignal).where(AssetSignal.signal == "text.winnow")).scalar_one()
+        assert row.version == current and row.fingerprint != b"old"
+    assert [v.work for v in views] == ["Novel"]
+
+
 def test_duplicates_and_bad_files_write_nothing(
     factory, settings: Settings, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

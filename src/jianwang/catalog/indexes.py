@@ -3,6 +3,7 @@
 Index files are a derived cache: the fingerprints themselves live in ``asset_signals``. On opening,
 each index is compared with the database and brought up to date by adding the assets it lacks and
 removing the ones that are gone, so an interrupted command never leaves identification wrong.
+Fingerprints an earlier version of a signal made are made again from the stored reference media.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jianwang.db.models import AssetSignal
-from jianwang.errors import IndexMismatchError
+from jianwang.errors import IndexMismatchError, MediaError
 from jianwang.index.base import Index
 from jianwang.signals.base import Fingerprint, SignalType
 from jianwang.signals.registry import SignalRegistry
@@ -71,7 +72,11 @@ class IndexSet:
                     AssetSignal.signal == signal.name
                 )
             ).all()
-            wanted = {asset_id for asset_id, version in rows if version == signal.version}
+            stale = {asset_id for asset_id, version in rows if version != signal.version}
+            wanted = {asset_id for asset_id, _ in rows if asset_id not in stale}
+            if stale:
+                _refingerprint(session, signal, stale)
+                wanted |= stale & _current(session, signal)
             present = index.item_ids()
             for asset_id in present - wanted:
                 index.remove(asset_id)
@@ -95,6 +100,42 @@ class IndexSet:
             signal = self.registry.get(name)
             self.indexes[name].save(self.path_for(signal))
         self.dirty.clear()
+
+
+def _current(session: Session, signal: SignalType) -> set[int]:
+    rows = session.execute(
+        select(AssetSignal.asset_id).where(
+            AssetSignal.signal == signal.name, AssetSignal.version == signal.version
+        )
+    )
+    return {asset_id for (asset_id,) in rows}
+
+
+def _refingerprint(session: Session, signal: SignalType, asset_ids: set[int]) -> None:
+    """Fingerprint again, from their stored media, the assets whose fingerprint an earlier
+    version of ``signal`` made (a new release changed the signal): left alone, they would drop
+    out of its index and no copy of them would be found. An asset whose media cannot be read
+    stays out of the index, with a warning naming it."""
+    log.warning(
+        "%s v%d: fingerprinting %d reference asset(s) again (stored by an earlier version)",
+        signal.name,
+        signal.version,
+        len(asset_ids),
+    )
+    for asset_id in sorted(asset_ids):
+        row = session.execute(
+            select(AssetSignal).where(
+                AssetSignal.signal == signal.name, AssetSignal.asset_id == asset_id
+            )
+        ).scalar_one()
+        try:
+            fingerprint = signal.fingerprint(row.asset.content_path)
+        except MediaError as exc:
+            log.warning("asset %d: cannot fingerprint its stored media again: %s", asset_id, exc)
+            continue
+        row.version = signal.version
+        row.fingerprint = fingerprint.to_bytes()
+    session.flush()
 
 
 def open_indexes(session: Session, directory: Path, registry: SignalRegistry) -> IndexSet:
