@@ -194,6 +194,10 @@ def _chains(q: np.ndarray, r: np.ndarray, max_gap: float) -> list[_Chain]:
         & (dr <= max_gap)
         & (np.abs(dq - dr) <= RUN_DRIFT)
     )
+    if continues.all():  # one clean run (most copies without repeats): one chain of every pair
+        chain = _Chain(float(qs[-1]), float(rs[-1]))
+        chain.members = order.tolist()
+        return [chain]
     units = np.flatnonzero(np.r_[True, ~continues, True])  # group index where each unit starts
     active: list[_Chain] = []
     done: list[_Chain] = []

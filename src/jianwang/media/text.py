@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
+import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -263,6 +264,41 @@ def _distinct_chars(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([present, high]), which
 
 
+class _FoldTable:
+    """What every character of the Basic Multilingual Plane met so far folds to, as arrays
+    indexed by code point, so folding a text is array lookups; characters not met before are
+    folded (``_fold_char``) and added first. Shared by the whole process, under a lock."""
+
+    def __init__(self) -> None:
+        self.length = np.full(_BMP, -1, dtype=np.int64)
+        self.start = np.zeros(_BMP, dtype=np.int64)
+        self.codes = np.zeros(0, dtype=np.uint32)
+        self._lock = threading.Lock()
+
+    def lookup(self, cps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per character of ``cps`` (all below ``_BMP``): how many code points it folds to and
+        where they start in the table; and the table."""
+        unknown = cps[self.length[cps] < 0]
+        if unknown.size:
+            self._learn(np.unique(unknown))
+        return self.length[cps], self.start[cps], self.codes
+
+    def _learn(self, new: np.ndarray) -> None:
+        with self._lock:
+            new = new[self.length[new] < 0]
+            folded = [_fold_char(chr(int(c))) for c in new]
+            lengths = np.fromiter((len(f) for f in folded), dtype=np.int64, count=len(folded))
+            added = np.fromiter(
+                (c for f in folded for c in f), dtype=np.uint32, count=int(lengths.sum())
+            )
+            self.start[new] = self.codes.size + np.cumsum(lengths) - lengths
+            self.codes = np.concatenate([self.codes, added])
+            self.length[new] = lengths  # last: a reader sees a character only once complete
+
+
+_FOLDS = _FoldTable()
+
+
 def fold_for_matching(s: str) -> FoldedText:
     """Fold text so that copies compare equal: compatibility forms and accents folded, simplified
     Chinese, lower case, letters and digits only.
@@ -277,12 +313,17 @@ def fold_for_matching(s: str) -> FoldedText:
     if not s:
         return FoldedText("", np.zeros(0, dtype=np.int64))
     cps = np.frombuffer(s.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
-    distinct, which = _distinct_chars(cps)
-    folded = [_fold_char(chr(int(c))) for c in distinct]
-    lengths = np.fromiter((len(f) for f in folded), dtype=np.int64, count=len(folded))
-    table = np.fromiter((c for f in folded for c in f), dtype=np.uint32, count=int(lengths.sum()))
-    table_start = np.cumsum(lengths) - lengths
-    per_char = lengths[which]
+    if cps.max() < _BMP:  # nearly all text: the process-wide table of the plane answers
+        per_char, piece_start, table = _FOLDS.lookup(cps)
+    else:
+        distinct, which = _distinct_chars(cps)
+        folded = [_fold_char(chr(int(c))) for c in distinct]
+        lengths = np.fromiter((len(f) for f in folded), dtype=np.int64, count=len(folded))
+        table = np.fromiter(
+            (c for f in folded for c in f), dtype=np.uint32, count=int(lengths.sum())
+        )
+        per_char = lengths[which]
+        piece_start = (np.cumsum(lengths) - lengths)[which]
     total = int(per_char.sum())
     if total == 0:
         return FoldedText("", np.zeros(0, dtype=np.int64))
@@ -290,7 +331,7 @@ def fold_for_matching(s: str) -> FoldedText:
     # Position within each character's folded piece, added to where its piece starts.
     first_out = np.cumsum(per_char) - per_char
     within = np.arange(total, dtype=np.int64) - np.repeat(first_out, per_char)
-    codes = table[np.repeat(table_start[which], per_char) + within]
+    codes = table[np.repeat(piece_start, per_char) + within]
     return FoldedText(codes.tobytes().decode("utf-32-le"), offsets)
 
 
