@@ -82,10 +82,11 @@ def test_sweep_detect_and_identify_url(
         assert [(d["work"], d["status"]) for d in detections] == [("Anthem", "detected")]
         assert detections[0]["ref_start"] == pytest.approx(3.0, abs=1.0)
 
-        # A second sweep finds the same bytes at the same pages: nothing new.
+        # A second sweep finds the same files unchanged (conditional requests): nothing new,
+        # nothing transferred again.
         assert jw(data, "monitor", "run", "--site", "tunes", "--json") == 0
         again = json.loads(capsys.readouterr().out)
-        assert again["captures_new"] == 0 and again["captures_seen"] == 2
+        assert again["captures_new"] == 0 and again["media_unchanged"] == 2
 
         assert jw(data, "identify", detections[0]["url"], "--json") == 0
         found = json.loads(capsys.readouterr().out)

@@ -13,7 +13,7 @@ import pytest
 
 from jianwang.config import Settings
 from jianwang.monitoring.crawler import CapturedItem, CrawlPolicy, crawl_site
-from jianwang.monitoring.fetch import Fetcher, OpenResponse
+from jianwang.monitoring.fetch import Fetcher, OpenResponse, Validators
 from jianwang.sandbox.server import Resource, SandboxServer
 from jianwang.sandbox.sites import SiteItem, SiteSpec, run_sandbox
 
@@ -117,6 +117,27 @@ def test_video_site_every_item_captured_once(sandbox: SandboxServer, tmp_path: P
     assert len(page_requests) == len(set(page_requests)) == 4
     # ads on the pages point off-site: never requested
     assert not any("casino" in url for url in fetcher.requested)
+
+
+def test_a_second_sweep_does_not_transfer_unchanged_files(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    base = sandbox.base_url("tube")
+    policy = CrawlPolicy(seeds=[base + "/"], allowed_domains=[base[len("http://") :]])
+    with _fetcher(tmp_path) as fetcher:
+        first = crawl_site(fetcher, policy, media_dir=tmp_path / "content")
+    known = {
+        item.media_url: v
+        for item in first.items
+        if item.media_url and (v := Validators.of(item.response_headers)) is not None
+    }
+    assert len(known) == 3  # an HLS stream is sampled again every sweep, validators or not
+    again_fetcher = _fetcher(tmp_path)
+    with again_fetcher:
+        again = crawl_site(again_fetcher, policy, media_dir=tmp_path / "content", known=known.get)
+    assert again.media_unchanged == 2 and again.media_fetched == 1
+    assert [item.media_url for item in again.items] == [base + "/hls/3/index.m3u8"]
+    assert first.media_fetched == 3 and first.media_unchanged == 0
 
 
 def test_novel_chapters_captured_as_text(sandbox: SandboxServer, tmp_path: Path) -> None:

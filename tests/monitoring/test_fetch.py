@@ -18,8 +18,10 @@ from jianwang.monitoring.fetch import (
     MAX_REDIRECTS,
     Fetcher,
     HTTPStatusError,
+    NotModifiedError,
     RobotsCache,
     TooLargeError,
+    Validators,
 )
 from jianwang.monitoring.throttle import HostThrottle
 from jianwang.sandbox.server import Redirect, Resource, Routes, SandboxServer, SandboxSite
@@ -286,6 +288,22 @@ def test_download_is_content_addressed_and_reused(sandbox: SandboxServer, tmp_pa
     assert second.path == first.path
     stored = [p for p in dest.rglob("*") if p.is_file()]
     assert stored == [first.path]  # no temp or partial files left behind
+
+
+def test_an_unchanged_file_is_confirmed_without_its_body(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    url = sandbox.base_url("site") + "/media/clip.mp4"
+    with Fetcher(_settings(tmp_path)) as fetcher:
+        first = fetcher.download(url, tmp_path / "content")
+        validators = Validators.of(first.headers)
+        assert validators is not None and validators.etag
+        with pytest.raises(NotModifiedError, match=r"clip\.mp4"):
+            fetcher.download(url, tmp_path / "other", unless=validators)
+        stale = Validators(etag='"not-this-version"')
+        again = fetcher.download(url, tmp_path / "other", unless=stale)
+    assert again.sha256 == first.sha256
+    assert not list((tmp_path / "other").rglob("*.part"))
 
 
 def test_download_over_limit_leaves_nothing(sandbox: SandboxServer, tmp_path: Path) -> None:

@@ -69,9 +69,17 @@ def run_cmd(
     else:
         print_table(
             "Sweeps",
-            ["site", "pages", "new captures", "already seen", "detections", "errors"],
+            ["site", "pages", "new captures", "already seen", "unchanged", "detections", "errors"],
             [
-                (r.site, r.pages, r.captures_new, r.captures_seen, r.detections, len(r.errors))
+                (
+                    r.site,
+                    r.pages,
+                    r.captures_new,
+                    r.captures_seen,
+                    r.media_unchanged,
+                    r.detections,
+                    len(r.errors),
+                )
                 for r in results
             ],
         )

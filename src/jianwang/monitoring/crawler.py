@@ -29,7 +29,14 @@ from jianwang.monitoring.discover import (
     has_media_extension,
     parse_page,
 )
-from jianwang.monitoring.fetch import Download, Fetcher, FetchResult, RobotsCache
+from jianwang.monitoring.fetch import (
+    Download,
+    Fetcher,
+    FetchResult,
+    NotModifiedError,
+    RobotsCache,
+    Validators,
+)
 from jianwang.monitoring.hls import capture_hls
 from jianwang.monitoring.safety import DEFAULT_PORTS, normalise_url
 
@@ -94,6 +101,8 @@ class CrawlReport:
     """What a crawl did: pages fetched, items captured, errors met, URLs robots.txt ruled out."""
 
     pages_fetched: int = 0
+    media_fetched: int = 0
+    media_unchanged: int = 0  # confirmed unchanged by a conditional request, not transferred
     items: list[CapturedItem] = field(default_factory=list)
     errors: list[CrawlError] = field(default_factory=list)
     skipped_robots: list[str] = field(default_factory=list)
@@ -155,8 +164,10 @@ class _Crawl:
         policy: CrawlPolicy,
         media_dir: Path,
         on_item: Callable[[CapturedItem], None] | None,
+        known: Callable[[str], Validators | None] | None = None,
     ) -> None:
         self.fetcher = fetcher
+        self.known = known
         self.policy = policy
         self.media_dir = media_dir
         self.on_item = on_item
@@ -292,8 +303,16 @@ class _Crawl:
                 download = capture_hls(self.fetcher, key, self.media_dir, max_bytes=max_bytes)
                 kind: CaptureKind = "video"
             else:
-                download = self.fetcher.download(key, self.media_dir, max_bytes=max_bytes)
+                unless = self.known(key) if self.known is not None else None
+                download = self.fetcher.download(
+                    key, self.media_dir, max_bytes=max_bytes, unless=unless
+                )
                 kind = _media_kind(ref, download)
+            self.report.media_fetched += 1
+        except NotModifiedError:
+            self.report.media_unchanged += 1
+            logger.info("crawl: %s unchanged since its last capture", key)
+            return
         except FetchError as exc:
             self.error(ref.url, exc)
             return
@@ -326,11 +345,15 @@ def crawl_site(
     *,
     media_dir: Path,
     on_item: Callable[[CapturedItem], None] | None = None,
+    known: Callable[[str], Validators | None] | None = None,
 ) -> CrawlReport:
     """Crawl breadth-first from ``policy.seeds`` and capture what the pages serve.
 
     At most ``min(policy.max_pages, settings.max_pages_per_site)`` page fetches are attempted,
     none deeper than ``policy.max_depth`` links from a seed. Captured content is stored by
-    sha256 under ``media_dir``. Exceptions raised by ``on_item`` are the caller's and propagate.
+    sha256 under ``media_dir``. ``known`` gives the validators of a media URL's last capture:
+    such a file is requested conditionally and, when the server says it is unchanged, neither
+    transferred nor captured again (pages are always fetched: their links are the crawl).
+    Exceptions raised by ``on_item`` are the caller's and propagate.
     """
-    return _Crawl(fetcher, policy, media_dir, on_item).run()
+    return _Crawl(fetcher, policy, media_dir, on_item, known).run()

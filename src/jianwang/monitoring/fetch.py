@@ -71,6 +71,36 @@ class TooLargeError(FetchError):
     """A body passed its size limit; nothing of it is kept."""
 
 
+class NotModifiedError(FetchError):
+    """The server says the item is unchanged since the validators sent (HTTP 304)."""
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a server said identifies a version of an item: its ETag and Last-Modified date.
+
+    Sent back as ``If-None-Match`` / ``If-Modified-Since``, they let an unchanged item be
+    confirmed without transferring it again (an incremental sweep).
+    """
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @classmethod
+    def of(cls, headers: dict[str, str]) -> Validators | None:
+        """The validators in response ``headers`` (lower-case names), or ``None``."""
+        found = cls(headers.get("etag"), headers.get("last-modified"))
+        return found if found.etag or found.last_modified else None
+
+    def request_headers(self) -> dict[str, str]:
+        out = {}
+        if self.etag:
+            out["If-None-Match"] = self.etag
+        if self.last_modified:
+            out["If-Modified-Since"] = self.last_modified
+        return out
+
+
 class BodyInterruptedError(FetchError):
     """The connection broke while a body was being read; what arrived may be resumed."""
 
@@ -382,13 +412,16 @@ class Fetcher:
         *,
         max_bytes: int | None = None,
         time_limit_s: float | None = None,
+        unless: Validators | None = None,
     ) -> Download:
         """Stream ``url`` into ``dest_dir`` under its content address, hashing on the way.
 
         The body first goes to ``dest_dir/.partial/<key>.part``. If the connection breaks, the
         download is retried with ``Range: bytes=<have>-`` (and ``If-Range`` with the validator
         seen first), in this call and in a later call for the same URL; a server that ignores the
-        range gets a fresh start. A body over ``max_bytes`` is deleted.
+        range gets a fresh start. A body over ``max_bytes`` is deleted. With ``unless`` (the
+        validators of a version already captured) the request is conditional, and an unchanged
+        item raises :class:`NotModifiedError` without a byte of body transferred.
         """
         limit = max_bytes if max_bytes is not None else self.settings.max_media_bytes
         started = time.monotonic()
@@ -403,6 +436,8 @@ class Fetcher:
         for attempt in range(self._max_retries + 1):
             offset = partial.stat().st_size if partial.exists() else 0
             headers = {"Accept-Encoding": "identity"}
+            if unless is not None and not offset:
+                headers.update(unless.request_headers())
             if offset:
                 headers["Range"] = f"bytes={offset}-"
                 if validator_file.exists():
@@ -432,6 +467,8 @@ class Fetcher:
                             hasher.update(chunk)
                             size += len(chunk)
             except HTTPStatusError as exc:
+                if exc.status == 304 and unless is not None:
+                    raise NotModifiedError(f"{url}: not modified since it was captured") from exc
                 if exc.status == 416 and offset:
                     logger.info("range on %s refused; starting again", url)
                     partial.unlink(missing_ok=True)
