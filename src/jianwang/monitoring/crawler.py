@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from jianwang.content import ContentStore
 from jianwang.errors import FetchError
+from jianwang.monitoring.dash import capture_dash
 from jianwang.monitoring.discover import (
     AUDIO_EXTENSIONS,
     MediaRef,
@@ -292,9 +293,6 @@ class _Crawl:
         if key in self.seen_media or not self.wanted(ref):
             return
         self.seen_media.add(key)
-        if ref.kind == "dash":
-            self.error(ref.url, "DASH manifests are not captured yet")
-            return
         max_bytes = self.fetcher.settings.max_media_bytes
         try:
             if not self.permitted(key):
@@ -302,6 +300,11 @@ class _Crawl:
             if ref.kind == "hls":
                 download = capture_hls(self.fetcher, key, self.media_dir, max_bytes=max_bytes)
                 kind: CaptureKind = "video"
+            elif ref.kind == "dash":
+                download, track = capture_dash(
+                    self.fetcher, key, self.media_dir, max_bytes=max_bytes
+                )
+                kind = "audio" if track == "audio" else "video"
             else:
                 unless = self.known(key) if self.known is not None else None
                 download = self.fetcher.download(
