@@ -143,3 +143,43 @@ def test_sandbox_serve_serves_named_files_until_interrupted(tmp_path: Path) -> N
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_monitor_start_sweeps_scheduled_sites_and_stops_on_sigterm(tmp_path: Path) -> None:
+    specs = [
+        SiteSpec(
+            name="novels",
+            kind="literature",
+            title="Novels",
+            items=[
+                SiteItem("第一章", "text", text=chapter(tmp_path / "c.txt", seed=71).read_text())
+            ],
+        )
+    ]
+    server = run_sandbox(specs, tmp_path / "sites")
+    data = tmp_path / "data"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "JIANWANG_ALLOW_PRIVATE_HOSTS": "true"}
+    base = [sys.executable, "-m", "jianwang", "--data-dir", str(data)]
+    try:
+        add = [*base, "sites", "add", "--name", "novels", "--kind", "literature"]
+        add += ["--seed", server.base_url("novels") + "/", "--schedule", "1h"]
+        subprocess.run(add, check=True, env=env, capture_output=True, timeout=60)
+        proc = subprocess.Popen(
+            [*base, "monitor", "start", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        try:
+            assert proc.stdout is not None
+            sweep = json.loads(proc.stdout.readline())  # the site is due at once: never swept
+            assert sweep["site"] == "novels" and sweep["pages"] >= 1
+            assert not sweep["interrupted"]
+            proc.send_signal(signal.SIGTERM)  # now idle until the site is due again
+            assert proc.wait(timeout=30) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    finally:
+        server.stop()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -10,6 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from jianwang.catalog.service import find_site
 from jianwang.cli.context import app_context
 from jianwang.cli.output import print_table, to_json
+from jianwang.monitoring.schedule import run_schedule
 from jianwang.monitoring.sites import active_site_ids
 from jianwang.pipeline.sweep import SweepResult, sweep_site
 
@@ -90,3 +94,54 @@ def run_cmd(
     if unreachable:
         typer.echo(f"error: no page could be fetched from: {', '.join(unreachable)}", err=True)
         raise typer.Exit(1)
+
+
+@app.command("start")
+def start_cmd(
+    ctx: typer.Context,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per sweep, a line each.")
+    ] = False,
+) -> None:
+    """Sweep every scheduled site whenever it is due, until stopped (Ctrl-C or SIGTERM).
+
+    A site is due when it has a schedule (``sites add --schedule 6h``) and its last complete
+    sweep is that long ago. Stopping finishes the page in hand and ends the sweep early; that
+    sweep does not count, so the site is swept again on the next start.
+    """
+    app_ctx = app_context(ctx)
+    with app_ctx.transaction() as session:
+        indexes = app_ctx.indexes(session)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if not stop.is_set():
+            typer.echo(f"{signal.Signals(signum).name}: stopping after the page in hand", err=True)
+        stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, on_signal)
+
+    def sweep(site_id: int, stopping: Callable[[], bool]) -> bool:
+        result = sweep_site(
+            app_ctx.sessions,
+            site_id=site_id,
+            settings=app_ctx.settings,
+            registry=app_ctx.registry,
+            limits=app_ctx.limits,
+            indexes=indexes,
+            stopping=stopping,
+        )
+        if as_json:
+            typer.echo(to_json(result))
+        else:
+            typer.echo(
+                f"{result.site}: {result.pages} pages, {result.captures_new} new captures, "
+                f"{result.media_unchanged} unchanged, {result.detections} detections, "
+                f"{len(result.errors)} errors{' (stopped early)' if result.interrupted else ''}"
+            )
+        return not result.interrupted
+
+    if not as_json:
+        typer.echo("monitoring scheduled sites; press Ctrl-C to stop")
+    run_schedule(app_ctx.sessions, sweep, stop=stop)

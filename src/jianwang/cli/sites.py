@@ -34,6 +34,10 @@ def add(
     ignore_robots: Annotated[
         bool, typer.Option("--ignore-robots", help="Do not honour robots.txt on this site.")
     ] = False,
+    schedule: Annotated[
+        str | None,
+        typer.Option("--schedule", help="Sweep interval for `monitor start`: 30m, 6h, 1d..."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Register a site to monitor."""
@@ -50,6 +54,7 @@ def add(
             max_pages=max_pages,
             max_depth=max_depth,
             respect_robots=not ignore_robots,
+            schedule=schedule,
         )
         result = {"id": site.id, "name": site.name, "domains": site.domains}
     emit_result(

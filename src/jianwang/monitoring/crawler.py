@@ -104,6 +104,7 @@ class CrawlReport:
     pages_fetched: int = 0
     media_fetched: int = 0
     media_unchanged: int = 0  # confirmed unchanged by a conditional request, not transferred
+    interrupted: bool = False  # stopped on request before the crawl was complete
     items: list[CapturedItem] = field(default_factory=list)
     errors: list[CrawlError] = field(default_factory=list)
     skipped_robots: list[str] = field(default_factory=list)
@@ -166,9 +167,11 @@ class _Crawl:
         media_dir: Path,
         on_item: Callable[[CapturedItem], None] | None,
         known: Callable[[str], Validators | None] | None = None,
+        stopping: Callable[[], bool] | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.known = known
+        self.stopping = stopping
         self.policy = policy
         self.media_dir = media_dir
         self.on_item = on_item
@@ -207,6 +210,10 @@ class _Crawl:
         self.pending.clear()
         attempts = 0
         while queue and attempts < self.max_pages:
+            if self.stopping is not None and self.stopping():
+                self.report.interrupted = True
+                logger.info("crawl: stopped with %d pages left", len(queue))
+                break
             url, depth = queue.popleft()
             try:
                 if not self.permitted(url):
@@ -349,6 +356,7 @@ def crawl_site(
     media_dir: Path,
     on_item: Callable[[CapturedItem], None] | None = None,
     known: Callable[[str], Validators | None] | None = None,
+    stopping: Callable[[], bool] | None = None,
 ) -> CrawlReport:
     """Crawl breadth-first from ``policy.seeds`` and capture what the pages serve.
 
@@ -357,6 +365,7 @@ def crawl_site(
     sha256 under ``media_dir``. ``known`` gives the validators of a media URL's last capture:
     such a file is requested conditionally and, when the server says it is unchanged, neither
     transferred nor captured again (pages are always fetched: their links are the crawl).
+    ``stopping`` is asked before each page: once it says so the crawl ends, marked interrupted.
     Exceptions raised by ``on_item`` are the caller's and propagate.
     """
-    return _Crawl(fetcher, policy, media_dir, on_item, known).run()
+    return _Crawl(fetcher, policy, media_dir, on_item, known, stopping).run()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from jianwang.db.models import Site, SiteKind, SiteStatus
 from jianwang.errors import DuplicateError, UserError
+from jianwang.monitoring.schedule import parse_interval
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,8 @@ def add_site(
     if not name:
         raise UserError("a site needs a name")
     site_kind = parse_site_kind(kind)
+    if schedule is not None:
+        parse_interval(schedule)  # refused here with a clear message, not at sweep time
     if not seeds:
         raise UserError(f"site {name!r}: give at least one --seed URL")
     seed_domains = [domain_of(seed) for seed in seeds]

@@ -39,6 +39,7 @@ class SweepResult:
     captures_new: int = 0
     captures_seen: int = 0
     media_unchanged: int = 0  # media files the server confirmed unchanged: not transferred
+    interrupted: bool = False  # stopped on request: the site's last sweep time is not moved on
     detections: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -142,8 +143,12 @@ def sweep_site(
     limits: DecodeLimits,
     indexes: IndexSet | None = None,
     on_progress: Callable[[str], None] | None = None,
+    stopping: Callable[[], bool] | None = None,
 ) -> SweepResult:
-    """Crawl one site and match every new capture against the protection list."""
+    """Crawl one site and match every new capture against the protection list.
+
+    ``stopping`` is asked before each page; a sweep stopped early keeps what it captured but
+    does not count as the site's last sweep, so a scheduler sweeps the site again."""
     with transaction(factory) as session:
         site = session.get(Site, site_id)
         if site is None:
@@ -178,14 +183,18 @@ def sweep_site(
 
     media_dir = Path(settings.content_dir)
     with Fetcher(settings) as fetcher:
-        report = crawl_site(fetcher, policy, media_dir=media_dir, on_item=handle, known=known.get)
+        report = crawl_site(
+            fetcher, policy, media_dir=media_dir, on_item=handle, known=known.get, stopping=stopping
+        )
     result.pages = report.pages_fetched
     result.media_unchanged = report.media_unchanged
+    result.interrupted = report.interrupted
     result.errors.extend(f"{err.url}: {err.reason}" for err in report.errors)
     with transaction(factory) as session:
         site_row = session.get(Site, site_id)
         assert site_row is not None
-        site_row.last_sweep_at = utcnow()
+        if not result.interrupted:
+            site_row.last_sweep_at = utcnow()
     log.info(
         "swept %s: %d pages, %d new captures, %d media unchanged, %d detections, %d errors",
         name,
