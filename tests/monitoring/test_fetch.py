@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import re
 import threading
@@ -27,6 +28,7 @@ from jianwang.monitoring.throttle import HostThrottle
 from jianwang.sandbox.server import Redirect, Resource, Routes, SandboxServer, SandboxSite
 
 MEDIA = bytes(range(256)) * 400  # 102400 bytes
+GZIP_BOMB = gzip.compress(bytes(100 * 2**20), compresslevel=9)
 
 
 class _TrickyServer(ThreadingHTTPServer):
@@ -86,6 +88,8 @@ class _TrickyHandler(BaseHTTPRequestHandler):
                 self._send(200, b"finally", {"Content-Type": "text/plain"})
         elif self.path == "/broken":
             self._send(500, b"down")
+        elif self.path == "/bomb.html":  # 100 MB of zeros in about 100 KB of gzip
+            self._send(200, GZIP_BOMB, {"Content-Type": "text/html", "Content-Encoding": "gzip"})
         elif self.path == "/drop.bin":
             self._serve_droppy(hits)
         else:
@@ -188,6 +192,18 @@ def test_undeclared_length_is_counted_while_streaming(
         pytest.raises(TooLargeError, match="over 50000 bytes"),
     ):
         fetcher.fetch_page(_base(tricky) + "/undeclared")
+
+
+def test_a_gzip_bomb_is_cut_off_at_the_page_limit(tricky: _TrickyServer, tmp_path: Path) -> None:
+    # The limit counts the bytes as inflated, not as sent: 100 KB on the wire is 100 MB of page.
+    assert len(GZIP_BOMB) < 200_000
+    started = time.monotonic()
+    with (
+        Fetcher(_settings(tmp_path, max_page_bytes=1_000_000)) as fetcher,
+        pytest.raises(TooLargeError, match="bomb"),
+    ):
+        fetcher.fetch_page(_base(tricky) + "/bomb.html")
+    assert time.monotonic() - started < 5
 
 
 def test_slow_drip_body_hits_the_total_time_limit(tricky: _TrickyServer, tmp_path: Path) -> None:
