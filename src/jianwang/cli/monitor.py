@@ -15,6 +15,7 @@ from jianwang.cli.context import app_context
 from jianwang.cli.output import print_table, to_json
 from jianwang.monitoring.schedule import run_schedule
 from jianwang.monitoring.sites import active_site_ids
+from jianwang.pipeline.staydown import recheck_captures
 from jianwang.pipeline.sweep import SweepResult, sweep_site
 
 app = typer.Typer(help="Crawl registered sites and match what they serve.", no_args_is_help=True)
@@ -145,3 +146,44 @@ def start_cmd(
     if not as_json:
         typer.echo("monitoring scheduled sites; press Ctrl-C to stop")
     run_schedule(app_ctx.sessions, sweep, stop=stop)
+
+
+@app.command("recheck")
+def recheck_cmd(
+    ctx: typer.Context,
+    capture: Annotated[
+        list[int], typer.Option("--capture", help="Capture id to check again; repeat for several.")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per capture, a line each.")
+    ] = False,
+) -> None:
+    """Staydown: fetch captured items again and say whether each is gone, still present (the
+    same bytes, or other bytes still copying the work), replaced, or unreachable. Every check
+    is recorded in the evidence ledger."""
+    app_ctx = app_context(ctx)
+    results = recheck_captures(
+        app_ctx.sessions,
+        list(capture),
+        settings=app_ctx.settings,
+        registry=app_ctx.registry,
+        limits=app_ctx.limits,
+    )
+    if as_json:
+        for result in results:
+            typer.echo(to_json(result))
+        return
+    print_table(
+        "Staydown checks",
+        ["capture", "url", "verdict", "HTTP", "still matched"],
+        [
+            (
+                r.capture_id,
+                r.url,
+                r.verdict,
+                "-" if r.http_status is None else r.http_status,
+                ", ".join(r.works_still_matched) or "-",
+            )
+            for r in results
+        ],
+    )

@@ -1,0 +1,137 @@
+"""Staydown checks of captures: is what was found (and noticed) still served, and still a copy?
+
+Each capture's URL is fetched again (``jianwang.monitoring.staydown.recheck``). When other bytes
+are served there now, they are identified against the protection list: the item is still
+``present`` if a work detected in the capture matches again, and ``replaced`` otherwise. Every
+check is appended to the evidence ledger, so a notice's follow-up can show when the content was
+seen gone or still up.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from jianwang.catalog.indexes import IndexSet, open_indexes
+from jianwang.config import Settings
+from jianwang.db import transaction
+from jianwang.db.models import AssetKind, Capture, Detection
+from jianwang.detections.identify import identify_file
+from jianwang.errors import MediaError, NotFoundError
+from jianwang.evidence import ledger
+from jianwang.media.limits import DecodeLimits
+from jianwang.monitoring.fetch import Fetcher
+from jianwang.monitoring.staydown import recheck
+from jianwang.signals.registry import SignalRegistry
+
+log = logging.getLogger(__name__)
+
+Verdict = Literal["gone", "present", "replaced", "unreachable"]
+
+
+@dataclass(frozen=True)
+class CaptureRecheck:
+    """The staydown verdict on one capture, and what supports it."""
+
+    capture_id: int
+    url: str
+    verdict: Verdict
+    http_status: int | None
+    sha256: str | None
+    works_still_matched: tuple[str, ...]
+    reason: str
+
+
+def recheck_captures(
+    factory: sessionmaker[Session],
+    capture_ids: list[int],
+    *,
+    settings: Settings,
+    registry: SignalRegistry,
+    limits: DecodeLimits,
+    indexes: IndexSet | None = None,
+) -> list[CaptureRecheck]:
+    """Re-check each capture (``NotFoundError`` for an unknown id, before anything is fetched)
+    and record each verdict in the ledger."""
+    with transaction(factory) as session:
+        targets = []
+        for capture_id in capture_ids:
+            capture = session.get(Capture, capture_id)
+            if capture is None:
+                raise NotFoundError(f"no capture with id {capture_id}")
+            detected = session.scalars(
+                select(Detection.work_id).where(Detection.capture_id == capture_id)
+            ).all()
+            url = capture.media_url or capture.page_url
+            targets.append(
+                (capture_id, url, capture.media_url is None, capture.content_sha256, set(detected))
+            )
+        if indexes is None:
+            indexes = open_indexes(session, settings.index_dir, registry)
+    results: list[CaptureRecheck] = []
+    with Fetcher(settings) as fetcher:
+        for capture_id, url, page, sha256, works in targets:
+            found = recheck(
+                fetcher, url, expected_sha256=sha256, dest_dir=Path(settings.content_dir), page=page
+            )
+            verdict: Verdict
+            still: tuple[str, ...] = ()
+            if found.outcome == "same":
+                verdict = "present"
+            elif found.outcome == "changed" and found.path is not None:
+                still = _still_matched(found.path, works, page, factory, indexes, registry, limits)
+                verdict = "present" if still else "replaced"
+            else:
+                verdict = "gone" if found.outcome == "gone" else "unreachable"
+            result = CaptureRecheck(
+                capture_id, url, verdict, found.http_status, found.sha256, still, found.reason
+            )
+            with transaction(factory) as session:
+                ledger.append(
+                    session,
+                    kind="recheck",
+                    subject=f"capture:{capture_id}",
+                    payload={
+                        "url": url,
+                        "verdict": verdict,
+                        "checked_at": found.checked_at.isoformat(),
+                        "http_status": found.http_status,
+                        "sha256": found.sha256,
+                        "works_still_matched": list(still),
+                        "reason": found.reason,
+                    },
+                )
+            log.info("staydown capture %d (%s): %s", capture_id, url, verdict)
+            results.append(result)
+    return results
+
+
+def _still_matched(
+    path: Path,
+    works: set[int],
+    page: bool,
+    factory: sessionmaker[Session],
+    indexes: IndexSet,
+    registry: SignalRegistry,
+    limits: DecodeLimits,
+) -> tuple[str, ...]:
+    """Titles of the capture's detected works that the bytes now served still copy."""
+    with transaction(factory) as session:
+        try:
+            views = identify_file(
+                path,
+                session=session,
+                indexes=indexes,
+                registry=registry,
+                limits=limits,
+                kind=AssetKind.TEXT if page else None,
+            )
+        except MediaError as exc:
+            log.info("staydown: %s does not decode (%s): not a copy", path, exc)
+            return ()
+    return tuple(sorted({v.work for v in views if v.work_id in works}))

@@ -1,0 +1,74 @@
+"""Staydown: captures fetched again are found present, replaced, gone or unreachable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from jianwang.cli.main import run
+from jianwang.config import Settings
+from jianwang.db import create_db_engine, session_factory, transaction
+from jianwang.db.models import Capture, Detection, LedgerEntry
+from jianwang.media.limits import DecodeLimits
+from jianwang.media.transform import Transform, apply_transform
+from jianwang.pipeline.staydown import recheck_captures
+from jianwang.sandbox.server import Resource
+from jianwang.sandbox.sites import SiteItem, SiteSpec, run_sandbox
+from jianwang.signals.registry import default_registry
+
+from media_factory import song
+
+
+def test_noticed_copies_are_checked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("JIANWANG_ALLOW_PRIVATE_HOSTS", "true")
+    data = tmp_path / "data"
+    ref = song(tmp_path / "Anthem.m4a", seed=61)
+    copy = apply_transform(ref, tmp_path / "copy.mp3", Transform(start_s=2.0, duration_s=12.0))
+    other = song(tmp_path / "other.m4a", seed=62, seconds=12)
+    add = ["works", "add", "--title", "Anthem", "--kind", "music", "--rights-holder", "Label"]
+    assert run(["--data-dir", str(data), *add, "--reference", str(ref)]) == 0
+    items = [SiteItem(title="Anthem (copy)", kind="audio", path=copy)]
+    server = run_sandbox([SiteSpec("tunes", "music", "Tunes", items)], tmp_path / "sites")
+    base = server.base_url("tunes")
+    site = ["sites", "add", "--name", "tunes", "--kind", "music", "--seed", base + "/"]
+    assert run(["--data-dir", str(data), *site]) == 0
+    assert run(["--data-dir", str(data), "monitor", "run"]) == 0
+    capsys.readouterr()
+    settings = Settings(data_dir=data, allow_private_hosts=True)
+    factory = session_factory(create_db_engine(settings.db_url))
+    with transaction(factory) as s:
+        capture = s.scalars(select(Capture).where(Capture.media_url.is_not(None))).one()
+        capture_id, media_path = capture.id, capture.media_url[len(base) :]  # type: ignore[index]
+        assert s.scalar(select(Detection).where(Detection.capture_id == capture_id)) is not None
+    run_args = {"settings": settings, "registry": default_registry(), "limits": DecodeLimits()}
+
+    def verdict() -> str:
+        (result,) = recheck_captures(factory, [capture_id], **run_args)  # type: ignore[arg-type]
+        return result.verdict
+
+    try:
+        assert verdict() == "present"  # the same bytes
+        server.add_route("tunes", media_path, Resource(copy.read_bytes()[:-4096], "audio/mpeg"))
+        assert verdict() == "present"  # other bytes, still the work
+        server.add_route("tunes", media_path, Resource(other, "audio/mp4"))
+        assert verdict() == "replaced"  # something else entirely
+        del server.sites["tunes"].routes[media_path]
+        assert verdict() == "gone"  # 404
+        recheck = ["--data-dir", str(data), "monitor", "recheck", "--capture", str(capture_id)]
+        assert run([*recheck, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["verdict"] == "gone"
+    finally:
+        server.stop()
+    assert verdict() == "unreachable"
+    with transaction(factory) as s:
+        entries = s.scalars(select(LedgerEntry).where(LedgerEntry.kind == "recheck")).all()
+        verdicts = [e.payload["verdict"] for e in entries]
+    assert verdicts == ["present", "present", "replaced", "gone", "gone", "unreachable"]
+    assert (
+        run(["--data-dir", str(data), "monitor", "recheck", "--capture", "999"]) == 3
+    )  # not found
