@@ -81,6 +81,40 @@ def test_the_loop_sweeps_what_is_due_and_stops_when_told(factory: sessionmaker[S
     assert swept == [a] and b not in swept
 
 
+def test_a_failing_site_does_not_stop_the_others(factory: sessionmaker[Session]) -> None:
+    with transaction(factory) as s:
+        bad = _site(s, "bad", "1h", None)
+        good = _site(s, "good", "1h", None)
+    stop = threading.Event()
+    tried: list[int] = []
+    naps: list[float] = []
+
+    def sweep(site_id: int, stopping: Callable[[], bool]) -> bool:
+        tried.append(site_id)
+        if site_id == bad:
+            raise UserError("site 'bad' is shut down")
+        with transaction(factory) as s:
+            s.get(Site, site_id).last_sweep_at = NOW  # type: ignore[union-attr]
+        return True
+
+    class Clock:
+        def __call__(self) -> datetime:
+            if len(tried) >= 3:
+                stop.set()
+            return NOW
+
+    original_wait = stop.wait
+
+    def wait(timeout: float | None = None) -> bool:
+        naps.append(timeout or 0.0)
+        return original_wait(0)
+
+    stop.wait = wait  # type: ignore[method-assign]
+    assert run_schedule(factory, sweep, stop=stop, clock=Clock()) == 1
+    assert tried[:3] == [bad, good, bad]
+    assert naps and naps[0] > 0  # the failing site waits for the next round, not a tight loop
+
+
 def test_a_stopped_sweep_does_not_count_and_is_resumed(
     factory: sessionmaker[Session], settings: Settings
 ) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jianwang.db import transaction, utcnow
 from jianwang.db.models import Site, SiteStatus
-from jianwang.errors import UserError
+from jianwang.errors import JianwangError, UserError
 
 log = logging.getLogger(__name__)
 
@@ -81,22 +81,27 @@ def run_schedule(
     """Sweep due sites until ``stop`` is set; returns the number of complete sweeps.
 
     ``sweep(site_id, stopping)`` sweeps one site, checks ``stopping()`` between pages, and says
-    whether it completed (only a complete sweep moves the site's ``last_sweep_at`` on). Between
-    sweeps the loop sleeps until the next site is due, at most ``IDLE_CHECK``, waking at once
-    when ``stop`` is set.
+    whether it completed (only a complete sweep moves the site's ``last_sweep_at`` on). A sweep
+    that fails is logged and the others go on; a site that keeps failing is tried again after
+    the idle wait, not in a tight loop. Between sweeps the loop sleeps until the next site is
+    due, at most ``IDLE_CHECK``, waking at once when ``stop`` is set.
     """
     done = 0
     while not stop.is_set():
         with transaction(factory) as session:
             due, next_due = due_sites(session, clock())
+        completed = 0
         for site_id in due:
             if stop.is_set():
                 break
-            if sweep(site_id, stop.is_set):
-                done += 1
+            try:
+                completed += bool(sweep(site_id, stop.is_set))
+            except JianwangError as exc:  # one site's failure never stops the others
+                log.error("scheduler: sweep of site %d failed: %s", site_id, exc)
+        done += completed
         if stop.is_set():
             break
-        if due:
+        if completed:
             continue  # sweeping took time: look again before sleeping
         wait = IDLE_CHECK
         if next_due is not None:
