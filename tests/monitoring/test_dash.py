@@ -86,7 +86,7 @@ def test_capture_gives_one_decodable_mp4(
     assert sample.parts == 2 and sample.size < download.size
     with pytest.raises(TooLargeError):
         capture_dash(fetcher, url, tmp_path / "t", max_bytes=2_000)
-    assert not list((tmp_path / "t").glob(".dash-*"))
+    assert not list((tmp_path / "t").glob(".*.part"))  # nothing partial left behind
 
 
 def test_the_crawler_captures_a_manifest_a_page_plays(

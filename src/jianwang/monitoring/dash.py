@@ -14,11 +14,9 @@ Live (``type="dynamic"``) presentations and encrypted ones are refused with a re
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +24,9 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from jianwang.content import ContentStore
 from jianwang.errors import FetchError
 from jianwang.monitoring.fetch import Download, Fetcher, FetchResult
+from jianwang.monitoring.segments import append_segments
 
 logger = logging.getLogger(__name__)
 
@@ -243,27 +241,9 @@ def capture_dash(
     urls = list(track.urls)
     if max_segments is not None:
         urls = urls[: max(2, max_segments + 1)]
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    hasher = hashlib.sha256()
-    size = 0
-    fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=".dash-", suffix=".part")
-    tmp = Path(tmp_name)
-    try:
-        with open(fd, "wb") as out:
-            for index, segment in enumerate(urls):
-                remaining_s = deadline - time.monotonic()
-                if remaining_s <= 0:
-                    raise FetchError(f"{url}: too slow (time limit passed at segment {index})")
-                with fetcher.open(segment, time_limit_s=remaining_s) as opened:
-                    for chunk in opened.iter_chunks(max_bytes=max_bytes - size):
-                        out.write(chunk)
-                        hasher.update(chunk)
-                        size += len(chunk)
-        digest = hasher.hexdigest()
-        path = ContentStore(dest_dir).settle(tmp, digest, ".mp4").path
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    path, digest, size = append_segments(
+        fetcher, url, urls, dest_dir, max_bytes=max_bytes, deadline=deadline, suffix=".mp4"
+    )
     logger.info(
         "DASH %s: representation %s (%s), %d requests, %d bytes -> %s",
         url,

@@ -10,18 +10,16 @@ and stored content-addressed like any other download.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import m3u8
 
-from jianwang.content import ContentStore
 from jianwang.errors import FetchError
 from jianwang.monitoring.fetch import Download, Fetcher, FetchResult
+from jianwang.monitoring.segments import append_segments
 
 logger = logging.getLogger(__name__)
 
@@ -97,27 +95,15 @@ def capture_hls(
     segments = _check_segments(page, parsed)
     if max_segments is not None:
         segments = segments[: max(1, max_segments)]
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    hasher = hashlib.sha256()
-    size = 0
-    fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=".hls-", suffix=".part")
-    tmp = Path(tmp_name)
-    try:
-        with open(fd, "wb") as out:
-            for index, segment in enumerate(segments):
-                remaining_s = deadline - time.monotonic()
-                if remaining_s <= 0:
-                    raise FetchError(f"{url}: too slow (time limit passed at segment {index})")
-                with fetcher.open(segment.absolute_uri, time_limit_s=remaining_s) as opened:
-                    for chunk in opened.iter_chunks(max_bytes=max_bytes - size):
-                        out.write(chunk)
-                        hasher.update(chunk)
-                        size += len(chunk)
-        digest = hasher.hexdigest()
-        path = ContentStore(dest_dir).settle(tmp, digest, ".ts").path
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    path, digest, size = append_segments(
+        fetcher,
+        url,
+        [segment.absolute_uri for segment in segments],
+        dest_dir,
+        max_bytes=max_bytes,
+        deadline=deadline,
+        suffix=".ts",
+    )
     logger.info("HLS %s: %d segments, %d bytes -> %s", url, len(segments), size, path.name)
     return Download(
         url=url,
