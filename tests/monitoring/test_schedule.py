@@ -16,7 +16,7 @@ from jianwang.errors import UserError
 from jianwang.media.limits import DecodeLimits
 from jianwang.monitoring import sites
 from jianwang.monitoring.schedule import due_sites, parse_interval, run_schedule
-from jianwang.pipeline.sweep import sweep_site
+from jianwang.pipeline.sweep import fetch_settings_for, sweep_site
 from jianwang.sandbox.server import Resource, SandboxServer, SandboxSite
 from jianwang.signals.registry import default_registry
 
@@ -61,6 +61,20 @@ def test_sites_are_due_by_their_last_complete_sweep(factory: sessionmaker[Sessio
     assert next_due == NOW + timedelta(hours=5)
     with transaction(factory) as s, pytest.raises(UserError, match="schedule"):
         sites.add_site(s, name="bad", kind="video", seeds=["http://b.example/"], schedule="often")
+
+
+def test_a_site_s_own_rate_sets_the_pause_between_its_requests(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    with transaction(factory) as s:
+        slow = sites.add_site(
+            s, name="slow", kind="video", seeds=["http://s.example/"], rate_per_s=0.5
+        )
+        plain = sites.add_site(s, name="plain", kind="video", seeds=["http://p.example/"])
+        assert fetch_settings_for(slow, settings).crawl_delay_s == pytest.approx(2.0)
+        assert fetch_settings_for(plain, settings) is settings
+        with pytest.raises(UserError, match="rate"):
+            sites.add_site(s, name="x", kind="video", seeds=["http://x.example/"], rate_per_s=0)
 
 
 def test_the_loop_sweeps_what_is_due_and_stops_when_told(factory: sessionmaker[Session]) -> None:

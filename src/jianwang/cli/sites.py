@@ -38,6 +38,10 @@ def add(
         str | None,
         typer.Option("--schedule", help="Sweep interval for `monitor start`: 30m, 6h, 1d..."),
     ] = None,
+    rate: Annotated[
+        float | None,
+        typer.Option("--rate", help="Requests per second to each of its hosts (default: setting)."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Register a site to monitor."""
@@ -55,6 +59,7 @@ def add(
             max_depth=max_depth,
             respect_robots=not ignore_robots,
             schedule=schedule,
+            rate_per_s=rate,
         )
         result = {"id": site.id, "name": site.name, "domains": site.domains}
     emit_result(

@@ -30,6 +30,10 @@ class SiteRow:
     last_sweep_at: datetime | None
 
 
+MAX_RATE_PER_S = 20.0
+"""No site is asked for more than this many requests per second, whatever it is told."""
+
+
 def parse_site_kind(kind: str | SiteKind) -> SiteKind:
     """A site kind from user input, with the valid choices in the error."""
     try:
@@ -67,6 +71,7 @@ def add_site(
     max_depth: int = 4,
     respect_robots: bool = True,
     schedule: str | None = None,
+    rate_per_s: float | None = None,
 ) -> Site:
     """Register a site; its allowed domains default to the hosts of its seeds."""
     name = name.strip()
@@ -75,6 +80,11 @@ def add_site(
     site_kind = parse_site_kind(kind)
     if schedule is not None:
         parse_interval(schedule)  # refused here with a clear message, not at sweep time
+    if rate_per_s is not None and not 0 < rate_per_s <= MAX_RATE_PER_S:
+        raise UserError(
+            f"site {name!r}: a rate of {rate_per_s:g} requests per second is not between 0 "
+            f"and {MAX_RATE_PER_S:g}"
+        )
     if not seeds:
         raise UserError(f"site {name!r}: give at least one --seed URL")
     seed_domains = [domain_of(seed) for seed in seeds]
@@ -96,6 +106,7 @@ def add_site(
         max_depth=max_depth,
         respect_robots=respect_robots,
         schedule=schedule,
+        rate_per_s=rate_per_s,
         status=SiteStatus.ACTIVE,
     )
     session.add(site)

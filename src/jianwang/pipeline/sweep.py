@@ -122,6 +122,14 @@ def known_media(session: Session, site_id: int) -> dict[str, Validators]:
     return known
 
 
+def fetch_settings_for(site: Site, settings: Settings) -> Settings:
+    """The settings a site's sweep fetches with: its own request rate, where the registry gives
+    one, sets the pause between requests to each of its hosts."""
+    if not site.rate_per_s:
+        return settings
+    return settings.model_copy(update={"crawl_delay_s": 1.0 / site.rate_per_s})
+
+
 def policy_for(site: Site, settings: Settings) -> CrawlPolicy:
     """The crawl policy a site's registry entry asks for, capped by the settings."""
     return CrawlPolicy(
@@ -156,6 +164,7 @@ def sweep_site(
         if site.status is SiteStatus.SHUT_DOWN:
             raise UserError(f"site {site.name!r} is shut down; only staydown checks run on it")
         policy = policy_for(site, settings)
+        fetch_settings = fetch_settings_for(site, settings)
         name = site.name
         known = known_media(session, site_id)
         if indexes is None:
@@ -182,7 +191,7 @@ def sweep_site(
             on_progress(item.media_url or item.page_url)
 
     media_dir = Path(settings.content_dir)
-    with Fetcher(settings) as fetcher:
+    with Fetcher(fetch_settings) as fetcher:
         report = crawl_site(
             fetcher, policy, media_dir=media_dir, on_item=handle, known=known.get, stopping=stopping
         )
