@@ -235,14 +235,21 @@ def capture_dash(
     URL), a refused or failing segment, or more than ``max_bytes`` in total.
     """
     started = time.monotonic()
-    deadline = started + fetcher.media_time_limit(max_bytes)
     page: FetchResult = fetcher.fetch_page(url)
     track = parse_mpd(page.content, page.final_url)
     urls = list(track.urls)
     if max_segments is not None:
         urls = urls[: max(2, max_segments + 1)]
-    path, digest, size = append_segments(
-        fetcher, url, urls, dest_dir, max_bytes=max_bytes, deadline=deadline, suffix=".mp4"
+    download = append_segments(
+        fetcher,
+        url,
+        page,
+        urls,
+        dest_dir,
+        max_bytes=max_bytes,
+        started=started,
+        suffix=".mp4",
+        content_type=MP4_CONTENT_TYPE if track.kind == "video" else "audio/mp4",
     )
     logger.info(
         "DASH %s: representation %s (%s), %d requests, %d bytes -> %s",
@@ -250,22 +257,7 @@ def capture_dash(
         track.representation,
         track.kind,
         len(urls),
-        size,
-        path.name,
-    )
-    download = Download(
-        url=url,
-        final_url=page.final_url,
-        redirect_chain=page.redirect_chain,
-        path=path,
-        sha256=digest,
-        size=size,
-        content_type=MP4_CONTENT_TYPE if track.kind == "video" else "audio/mp4",
-        status=page.status,
-        headers=page.headers,
-        fetched_at=page.fetched_at,
-        elapsed_s=time.monotonic() - started,
-        resolved_ip=page.resolved_ip,
-        parts=len(urls),
+        download.size,
+        download.path.name,
     )
     return download, track.kind

@@ -90,33 +90,22 @@ def capture_hls(
     failing segment, or more than ``max_bytes`` in total.
     """
     started = time.monotonic()
-    deadline = started + fetcher.media_time_limit(max_bytes)
     page, parsed = _media_playlist(fetcher, url)
     segments = _check_segments(page, parsed)
     if max_segments is not None:
         segments = segments[: max(1, max_segments)]
-    path, digest, size = append_segments(
+    download = append_segments(
         fetcher,
         url,
+        page,
         [segment.absolute_uri for segment in segments],
         dest_dir,
         max_bytes=max_bytes,
-        deadline=deadline,
+        started=started,
         suffix=".ts",
-    )
-    logger.info("HLS %s: %d segments, %d bytes -> %s", url, len(segments), size, path.name)
-    return Download(
-        url=url,
-        final_url=page.final_url,
-        redirect_chain=page.redirect_chain,
-        path=path,
-        sha256=digest,
-        size=size,
         content_type=TS_CONTENT_TYPE,
-        status=page.status,
-        headers=page.headers,
-        fetched_at=page.fetched_at,
-        elapsed_s=time.monotonic() - started,
-        resolved_ip=page.resolved_ip,
-        parts=len(segments),
     )
+    logger.info(
+        "HLS %s: %d segments, %d bytes -> %s", url, len(segments), download.size, download.path.name
+    )
+    return download

@@ -16,22 +16,27 @@ from pathlib import Path
 
 from jianwang.content import ContentStore
 from jianwang.errors import FetchError
-from jianwang.monitoring.fetch import Fetcher
+from jianwang.monitoring.fetch import Download, Fetcher, FetchResult
 
 
 def append_segments(
     fetcher: Fetcher,
-    stream_url: str,
+    url: str,
+    listing: FetchResult,
     segment_urls: Sequence[str],
     dest_dir: Path,
     *,
     max_bytes: int,
-    deadline: float,
+    started: float,
     suffix: str,
-) -> tuple[Path, str, int]:
-    """Fetch ``segment_urls`` in order into one file stored in ``dest_dir`` with ``suffix``;
-    returns its path, sha256 and size. ``FetchError`` (naming ``stream_url``) when the deadline
-    (``time.monotonic()``) passes, ``TooLargeError`` past ``max_bytes`` in total."""
+    content_type: str,
+) -> Download:
+    """Fetch ``segment_urls`` in order into one file stored in ``dest_dir`` with ``suffix``, as
+    the download of stream ``url`` whose segments ``listing`` (the playlist or manifest fetched)
+    named. The time limit is the fetcher's for ``max_bytes`` of media from ``started``
+    (``time.monotonic()``): ``FetchError`` naming ``url`` when it passes, ``TooLargeError`` past
+    ``max_bytes`` in total."""
+    deadline = started + fetcher.media_time_limit(max_bytes)
     dest_dir.mkdir(parents=True, exist_ok=True)
     hasher = hashlib.sha256()
     size = 0
@@ -42,9 +47,7 @@ def append_segments(
             for index, segment in enumerate(segment_urls):
                 remaining_s = deadline - time.monotonic()
                 if remaining_s <= 0:
-                    raise FetchError(
-                        f"{stream_url}: too slow (time limit passed at segment {index})"
-                    )
+                    raise FetchError(f"{url}: too slow (time limit passed at segment {index})")
                 with fetcher.open(segment, time_limit_s=remaining_s) as opened:
                     for chunk in opened.iter_chunks(max_bytes=max_bytes - size):
                         out.write(chunk)
@@ -55,4 +58,18 @@ def append_segments(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return path, digest, size
+    return Download(
+        url=url,
+        final_url=listing.final_url,
+        redirect_chain=listing.redirect_chain,
+        path=path,
+        sha256=digest,
+        size=size,
+        content_type=content_type,
+        status=listing.status,
+        headers=listing.headers,
+        fetched_at=listing.fetched_at,
+        elapsed_s=time.monotonic() - started,
+        resolved_ip=listing.resolved_ip,
+        parts=len(segment_urls),
+    )
