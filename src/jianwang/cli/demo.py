@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Annotated
 
@@ -11,6 +10,7 @@ from rich.console import Console
 
 from jianwang.cli.context import app_context
 from jianwang.cli.output import console, print_table
+from jianwang.cli.signals import stop_on_signals, wait_until
 from jianwang.pipeline.demo import DemoResult, run_demo
 
 
@@ -31,10 +31,10 @@ def demo(
     result = run_demo(app_ctx.settings, keep_serving=keep_serving, progress=progress)
     print_summary(result, elapsed=time.monotonic() - started)
     if result.server is not None:
+        stop = stop_on_signals()
         typer.echo("sandbox sites stay up; press Ctrl-C to stop")
         try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
+            wait_until(stop)
             typer.echo("stopping")
         finally:
             result.server.stop()

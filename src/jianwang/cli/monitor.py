@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
+from jianwang.catalog.indexes import IndexSet
 from jianwang.catalog.service import find_site
-from jianwang.cli.context import app_context
+from jianwang.cli.context import AppContext, app_context
 from jianwang.cli.output import print_table, to_json
+from jianwang.cli.signals import stop_on_signals
 from jianwang.monitoring.schedule import run_schedule
 from jianwang.monitoring.sites import active_site_ids
 from jianwang.pipeline.staydown import recheck_captures
 from jianwang.pipeline.sweep import SweepResult, sweep_site
 
 app = typer.Typer(help="Crawl registered sites and match what they serve.", no_args_is_help=True)
+
+
+def _sweep(app_ctx: AppContext, indexes: IndexSet, site_id: int, **options: Any) -> SweepResult:
+    """One site's sweep with this installation's settings, decoders and open indexes."""
+    return sweep_site(
+        app_ctx.sessions,
+        site_id=site_id,
+        settings=app_ctx.settings,
+        registry=app_ctx.registry,
+        limits=app_ctx.limits,
+        indexes=indexes,
+        **options,
+    )
 
 
 @app.command("run")
@@ -56,17 +69,7 @@ def run_cmd(
             def show(what: str, task: TaskID = task) -> None:
                 progress.update(task, description=what[-70:])
 
-            results.append(
-                sweep_site(
-                    app_ctx.sessions,
-                    site_id=site_id,
-                    settings=app_ctx.settings,
-                    registry=app_ctx.registry,
-                    limits=app_ctx.limits,
-                    indexes=indexes,
-                    on_progress=show,
-                )
-            )
+            results.append(_sweep(app_ctx, indexes, site_id, on_progress=show))
             progress.remove_task(task)
     if as_json:
         for result in results:
@@ -113,26 +116,10 @@ def start_cmd(
     app_ctx = app_context(ctx)
     with app_ctx.transaction() as session:
         indexes = app_ctx.indexes(session)
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: object) -> None:
-        if not stop.is_set():
-            typer.echo(f"{signal.Signals(signum).name}: stopping after the page in hand", err=True)
-        stop.set()
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, on_signal)
+    stop = stop_on_signals("stopping after the page in hand")
 
     def sweep(site_id: int, stopping: Callable[[], bool]) -> bool:
-        result = sweep_site(
-            app_ctx.sessions,
-            site_id=site_id,
-            settings=app_ctx.settings,
-            registry=app_ctx.registry,
-            limits=app_ctx.limits,
-            indexes=indexes,
-            stopping=stopping,
-        )
+        result = _sweep(app_ctx, indexes, site_id, stopping=stopping)
         if as_json:
             typer.echo(to_json(result))
         else:

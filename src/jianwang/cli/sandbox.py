@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import logging
-import signal
 import tempfile
-import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from jianwang.cli.context import app_context
+from jianwang.cli.signals import stop_on_signals, wait_until
 from jianwang.errors import NotFoundError
 from jianwang.pipeline.demo import build_media
 from jianwang.sandbox.sites import SiteItem, SiteSpec, run_sandbox
@@ -99,27 +98,15 @@ def serve(
         specs = build_media(work_dir / "media", lambda m: log.info("%s", m)).specs
     ports = {spec.name: port + i for i, spec in enumerate(specs)} if port else None
     server = run_sandbox(specs, work_dir / "sites", ports=ports)
-    _stop_on_signals()
+    stop = stop_on_signals()
     try:
         for spec in specs:
             typer.echo(f"{spec.name:20s} {server.base_url(spec.name)}/")
         typer.echo("serving on 127.0.0.1; press Ctrl-C to stop")
-        threading.Event().wait()
-    except KeyboardInterrupt:
+        wait_until(stop)
         typer.echo("stopping")
     finally:
         server.stop()
-
-
-def _interrupt(signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
-
-
-def _stop_on_signals() -> None:
-    """Stop cleanly on Ctrl-C and on SIGTERM (a service manager), even where the process was
-    started with SIGINT ignored (a background job of a non-interactive shell)."""
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, _interrupt)
 
 
 def _ensure(path: Path) -> Path:
