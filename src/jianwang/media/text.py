@@ -247,21 +247,12 @@ def _fold_char(ch: str) -> tuple[int, ...]:
 _BMP = 1 << 16
 
 
-def _distinct_chars(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct code points of ``cps`` and, per position, which of them it is (as
-    ``np.unique(..., return_inverse=True)``, but by counting for the Basic Multilingual Plane
-    instead of sorting: several times faster on long text)."""
-    if cps.size < _BMP // 4:  # short text: sorting it is cheaper than a plane-sized table
-        return np.unique(cps, return_inverse=True)
-    low = cps < _BMP
-    present = np.flatnonzero(np.bincount(cps[low], minlength=_BMP)).astype(np.uint32)
-    high = np.unique(cps[~low])
-    where = np.zeros(_BMP, dtype=np.int64)
-    where[present] = np.arange(present.size)
-    which = np.empty(cps.size, dtype=np.int64)
-    which[low] = where[cps[low]]
-    which[~low] = present.size + np.searchsorted(high, cps[~low])
-    return np.concatenate([present, high]), which
+def _folded_pieces(code_points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How many code points each of ``code_points`` folds to, and all of them one after another."""
+    folded = [_fold_char(chr(int(c))) for c in code_points]
+    lengths = np.fromiter((len(f) for f in folded), dtype=np.int64, count=len(folded))
+    flat = np.fromiter((c for f in folded for c in f), dtype=np.uint32, count=int(lengths.sum()))
+    return lengths, flat
 
 
 class _FoldTable:
@@ -286,11 +277,7 @@ class _FoldTable:
     def _learn(self, new: np.ndarray) -> None:
         with self._lock:
             new = new[self.length[new] < 0]
-            folded = [_fold_char(chr(int(c))) for c in new]
-            lengths = np.fromiter((len(f) for f in folded), dtype=np.int64, count=len(folded))
-            added = np.fromiter(
-                (c for f in folded for c in f), dtype=np.uint32, count=int(lengths.sum())
-            )
+            lengths, added = _folded_pieces(new)
             self.start[new] = self.codes.size + np.cumsum(lengths) - lengths
             self.codes = np.concatenate([self.codes, added])
             self.length[new] = lengths  # last: a reader sees a character only once complete
@@ -316,12 +303,9 @@ def fold_for_matching(s: str) -> FoldedText:
     if cps.max() < _BMP:  # nearly all text: the process-wide table of the plane answers
         per_char, piece_start, table = _FOLDS.lookup(cps)
     else:
-        distinct, which = _distinct_chars(cps)
-        folded = [_fold_char(chr(int(c))) for c in distinct]
-        lengths = np.fromiter((len(f) for f in folded), dtype=np.int64, count=len(folded))
-        table = np.fromiter(
-            (c for f in folded for c in f), dtype=np.uint32, count=int(lengths.sum())
-        )
+        # Text with characters beyond the plane (rare): fold its distinct characters here.
+        distinct, which = np.unique(cps, return_inverse=True)
+        lengths, table = _folded_pieces(distinct)
         per_char = lengths[which]
         piece_start = (np.cumsum(lengths) - lengths)[which]
     total = int(per_char.sum())
