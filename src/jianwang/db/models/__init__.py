@@ -23,11 +23,12 @@ from jianwang.db.models.enums import (
     SiteStatus,
     WorkKind,
 )
-from jianwang.db.models.monitoring import Capture, Site
+from jianwang.db.models.monitoring import Artefact, Capture, Site
 from jianwang.db.models.people import Authority, User
 from jianwang.db.models.system import Job, LedgerEntry
 
 __all__ = [
+    "Artefact",
     "AssetKind",
     "AssetSignal",
     "Authority",

@@ -38,6 +38,9 @@ class Detection(TimestampMixin, Base):
     licence_id: Mapped[int | None] = mapped_column(ForeignKey("licences.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reviewed_by: Mapped[str | None] = mapped_column(String(100))
+    reupload_of_id: Mapped[int | None] = mapped_column(
+        Integer, doc="An earlier detection of the same work on the same site that was taken down."
+    )
 
     capture: Mapped[Capture] = relationship()
     work: Mapped[Work] = relationship()

@@ -37,6 +37,17 @@ class Site(TimestampMixin, Base):
         JSON, default=lambda: ["video", "audio", "text"]
     )
     respect_robots: Mapped[bool] = mapped_column(default=True)
+    concurrency: Mapped[int] = mapped_column(
+        Integer, default=2, doc="Requests in flight to each of the site's hosts at once."
+    )
+    credentials: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON,
+        doc="Cookies and headers an authority holds for the site: "
+        "{'cookies': {...}, 'headers': {...}}; sent only to the site's own domains.",
+    )
+    browser: Mapped[bool] = mapped_column(
+        default=False, doc="Render pages in a headless browser (players built in JavaScript)."
+    )
     last_sweep_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     captures: Mapped[list[Capture]] = relationship(back_populates="site")
@@ -66,7 +77,36 @@ class Capture(TimestampMixin, Base):
     size_bytes: Mapped[int | None] = mapped_column(Integer)
     length: Mapped[float | None] = mapped_column(Float, doc="Seconds or characters.")
     view_count: Mapped[int | None] = mapped_column(Integer)
+    source_spans: Mapped[list[list[float]] | None] = mapped_column(
+        JSON,
+        doc="For a sampled capture (segments of a long stream, a live window): "
+        "[capture_start_s, source_start_s, duration_s] per contiguous piece.",
+    )
     matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(Text)
 
     site: Mapped[Site] = relationship(back_populates="captures")
+    artefacts: Mapped[list[Artefact]] = relationship(back_populates="capture")
+
+
+class Artefact(TimestampMixin, Base):
+    """A piece of evidence kept with a capture: the page's HTML, a screenshot, a keyframe or an
+    excerpt at a matched timecode. Stored content-addressed; its sha256 goes into the ledger."""
+
+    __tablename__ = "artefacts"
+    __table_args__ = (UniqueConstraint("capture_id", "kind", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id"), index=True)
+    detection_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(
+        String(40), doc="page, headers, screenshot, keyframe, excerpt, reference_keyframe, ..."
+    )
+    path: Mapped[str] = mapped_column(String(1000))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))
+    at_s: Mapped[float | None] = mapped_column(Float, doc="Timecode in the capture, seconds.")
+    note: Mapped[str | None] = mapped_column(Text)
+
+    capture: Mapped[Capture] = relationship(back_populates="artefacts")
