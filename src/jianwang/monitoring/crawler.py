@@ -87,6 +87,10 @@ class CapturedItem:
     redirect_chain: tuple[str, ...]
     resolved_ip: str | None
     response_headers: dict[str, str]
+    page_path: Path | None = None  # the page's HTML as fetched (or rendered), stored by sha256
+    screenshot_path: Path | None = None  # a PNG of the rendered page, in browser mode
+    view_count: int | None = None  # the view or play count the page shows, where it shows one
+    source_spans: tuple[tuple[float, float, float], ...] | None = None  # sampled streams
 
 
 @dataclass(frozen=True)
@@ -258,8 +262,11 @@ class _Crawl:
                 self.enqueue(link, depth + 1)
         if "text" in self.policy.capture_kinds and found.is_text_page:
             self.capture_text(page, found.title)
+        page_path = None
         for ref in found.media:
-            self.capture_media(page, found.title, ref)
+            if page_path is None:
+                page_path = ContentStore(self.media_dir).put_bytes(page.content, ".html").path
+            self.capture_media(page, found.title, ref, page_path)
 
     def capture_text(self, page: FetchResult, title: str) -> None:
         path = ContentStore(self.media_dir).put_bytes(page.content, ".html").path
@@ -280,6 +287,7 @@ class _Crawl:
                 redirect_chain=page.redirect_chain,
                 resolved_ip=page.resolved_ip,
                 response_headers=page.headers,
+                page_path=path,
             )
         )
 
@@ -291,7 +299,9 @@ class _Crawl:
             return "audio" in kinds
         return bool(kinds & {"video", "audio"})  # dash or unknown: either may be inside
 
-    def capture_media(self, page: FetchResult, title: str, ref: MediaRef) -> None:
+    def capture_media(
+        self, page: FetchResult, title: str, ref: MediaRef, page_path: Path | None = None
+    ) -> None:
         try:
             key = normalise_url(ref.url)
         except FetchError as exc:
@@ -345,6 +355,7 @@ class _Crawl:
                 redirect_chain=download.redirect_chain,
                 resolved_ip=download.resolved_ip,
                 response_headers=download.headers,
+                page_path=page_path,
             )
         )
 

@@ -21,6 +21,7 @@ from jianwang.db.models import AssetKind, Capture, Site, SiteStatus
 from jianwang.detections.service import detect_capture
 from jianwang.errors import MediaError, UserError
 from jianwang.evidence import ledger
+from jianwang.evidence.artefacts import add_artefact
 from jianwang.media.limits import DecodeLimits
 from jianwang.media.probe import probe
 from jianwang.monitoring.crawler import CapturedItem, CrawlPolicy, crawl_site
@@ -82,9 +83,19 @@ def record_capture(session: Session, *, site: Site, item: CapturedItem) -> tuple
         content_path=str(item.path),
         size_bytes=item.size,
         length=_length_of(item),
+        view_count=item.view_count,
+        source_spans=[list(span) for span in item.source_spans] if item.source_spans else None,
     )
     session.add(capture)
     session.flush()
+    artefacts = [
+        add_artefact(session, capture=capture, kind=kind, path=path, content_type=mime)
+        for kind, path, mime in (
+            ("page", item.page_path, "text/html"),
+            ("screenshot", item.screenshot_path, "image/png"),
+        )
+        if path is not None
+    ]
     ledger.append(
         session,
         kind="capture",
@@ -101,6 +112,9 @@ def record_capture(session: Session, *, site: Site, item: CapturedItem) -> tuple
             "page_sha256": capture.page_sha256,
             "content_sha256": capture.content_sha256,
             "size_bytes": capture.size_bytes,
+            "view_count": capture.view_count,
+            "source_spans": capture.source_spans,
+            "artefacts": {a.kind: a.sha256 for a in artefacts},
         },
     )
     return capture, True
