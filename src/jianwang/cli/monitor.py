@@ -13,8 +13,10 @@ from jianwang.catalog.service import find_site
 from jianwang.cli.context import AppContext, app_context
 from jianwang.cli.output import print_table, to_json
 from jianwang.cli.signals import stop_on_signals
-from jianwang.monitoring.schedule import run_schedule
+from jianwang.errors import UserError
+from jianwang.monitoring.schedule import parse_interval, run_schedule
 from jianwang.monitoring.sites import active_site_ids
+from jianwang.pipeline.live import LiveDetection, watch_live
 from jianwang.pipeline.staydown import recheck_captures
 from jianwang.pipeline.sweep import SweepResult, sweep_site
 
@@ -133,6 +135,90 @@ def start_cmd(
     if not as_json:
         typer.echo("monitoring scheduled sites; press Ctrl-C to stop")
     run_schedule(app_ctx.sessions, sweep, stop=stop)
+
+
+@app.command("live")
+def live_cmd(
+    ctx: typer.Context,
+    site: Annotated[str, typer.Option("--site", help="Site id or name the stream belongs to.")],
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="Live playlist (.m3u8); default: the site's first .m3u8 seed."),
+    ] = None,
+    duration: Annotated[
+        str | None,
+        typer.Option("--for", help="Stop after this long, e.g. 30m or 2h; default: until stopped."),
+    ] = None,
+    window: Annotated[
+        float, typer.Option("--window", min=4.0, max=60.0, help="Seconds matched at a time.")
+    ] = 12.0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per detection, then a summary.")
+    ] = False,
+) -> None:
+    """Watch a live HLS stream and match it as it arrives, recording a capture and detections
+    the moment a protected work is on air (then again every 5 minutes while it stays on air).
+
+    Stops when the stream ends, after --for, or on Ctrl-C/SIGTERM. Exit code 1 when the stream
+    could not be followed at all.
+    """
+    app_ctx = app_context(ctx)
+    with app_ctx.transaction() as session:
+        found = find_site(session, site)
+        site_id, seeds = found.id, list(found.seeds)
+        indexes = app_ctx.indexes(session)
+    stream = url or next((seed for seed in seeds if ".m3u8" in seed.lower()), None)
+    if stream is None:
+        raise UserError(f"site {site!r} has no .m3u8 seed; give the stream with --url")
+    stop = stop_on_signals("stopping the live watch")
+
+    def report(event: LiveDetection) -> None:
+        if as_json:
+            typer.echo(to_json(event))
+        else:
+            typer.echo(
+                f"{event.recorded_at:%H:%M:%S} {event.work} on air "
+                f"({event.stream_start_s:.0f}-{event.stream_end_s:.0f} s of stream, "
+                f"score {event.score:.2f}, capture {event.capture_id})"
+            )
+
+    if not as_json:
+        typer.echo(f"watching {stream}; press Ctrl-C to stop")
+    result = watch_live(
+        app_ctx.sessions,
+        site_id=site_id,
+        url=stream,
+        settings=app_ctx.settings,
+        registry=app_ctx.registry,
+        limits=app_ctx.limits,
+        indexes=indexes,
+        window_s=window,
+        stopping=stop.is_set,
+        sleep=lambda seconds: None if stop.wait(seconds) else None,  # a stop cuts the wait short
+        max_duration_s=None if duration is None else parse_interval(duration).total_seconds(),
+        on_detection=report,
+    )
+    summary = {
+        "url": stream,
+        "stream_s": round(result.report.stream_s, 1),
+        "segments": result.report.segments,
+        "windows": result.report.windows,
+        "windows_matched": result.windows_matched,
+        "detections": len(result.detections),
+        "ended": result.report.ended,
+        "errors": result.report.errors,
+    }
+    if as_json:
+        typer.echo(to_json(summary))
+    else:
+        typer.echo(
+            f"watched {summary['stream_s']} s of stream in {summary['segments']} segments: "
+            f"{summary['detections']} detections"
+        )
+    if result.report.segments == 0:
+        for error in result.report.errors:
+            typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1)
 
 
 @app.command("recheck")

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 TS_CONTENT_TYPE = "video/mp2t"
 
 
-def _load(page: FetchResult) -> Any:
+def load_playlist(page: FetchResult) -> Any:
     """Parse a fetched playlist, or raise FetchError naming its URL."""
     text = page.content.decode("utf-8", errors="replace")
     if not text.lstrip("\ufeff \r\n\t").startswith("#EXTM3U"):
@@ -46,7 +46,7 @@ def _bandwidth(playlist: Any) -> float:
 def _media_playlist(fetcher: Fetcher, url: str) -> tuple[FetchResult, Any]:
     """The media playlist for ``url``: itself, or its lowest-bandwidth variant."""
     page = fetcher.fetch_page(url)
-    parsed = _load(page)
+    parsed = load_playlist(page)
     if not parsed.is_variant:
         return page, parsed
     if not parsed.playlists:
@@ -54,10 +54,17 @@ def _media_playlist(fetcher: Fetcher, url: str) -> tuple[FetchResult, Any]:
     variant = min(parsed.playlists, key=_bandwidth)
     logger.info("HLS %s: taking variant %s", url, variant.absolute_uri)
     page = fetcher.fetch_page(variant.absolute_uri)
-    parsed = _load(page)
+    parsed = load_playlist(page)
     if parsed.is_variant:
         raise FetchError(f"{page.final_url}: variant playlist is itself a master playlist")
     return page, parsed
+
+
+def media_playlist_url(fetcher: Fetcher, url: str) -> str:
+    """The URL of the media playlist to follow for ``url`` (itself, or its cheapest variant):
+    a live watch resolves it once and then polls only the media playlist."""
+    page, _ = _media_playlist(fetcher, url)
+    return page.final_url
 
 
 def _check_segments(page: FetchResult, parsed: Any) -> list[Any]:

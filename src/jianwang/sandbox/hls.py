@@ -127,11 +127,15 @@ def _codecs(src: Path) -> set[str]:
         raise MediaError(f"{src}: cannot open as media: {exc}") from exc
 
 
-def segment_to_hls(src: Path, out_dir: Path, *, segment_s: float = 4.0) -> Path:
+def segment_to_hls(
+    src: Path, out_dir: Path, *, segment_s: float = 4.0, reencode: bool = False
+) -> Path:
     """Write ``out_dir/index.m3u8`` and ``segNNNNN.ts`` segments for ``src``; return the playlist.
 
     ``out_dir`` is emptied of earlier segments first. Segments start on key frames, so with
-    stream copy they last about ``segment_s`` when the source has key frames that often.
+    stream copy they last about ``segment_s`` when the source has key frames that often;
+    ``reencode`` places a key frame every ``segment_s`` whatever the source (live channels
+    want short, even segments).
     Raises :class:`MediaError` for input that is not media or output that does not play.
     """
     if not src.is_file():
@@ -144,7 +148,7 @@ def segment_to_hls(src: Path, out_dir: Path, *, segment_s: float = 4.0) -> Path:
     playlist = out_dir / PLAYLIST_NAME
     codecs = _codecs(src)
     try:
-        if codecs <= COPYABLE:
+        if codecs <= COPYABLE and not reencode:
             _remux(src, playlist, segment_s)
         else:
             logger.info("re-encoding %s (codecs %s) for HLS", src, sorted(codecs))

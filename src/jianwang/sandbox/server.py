@@ -15,7 +15,7 @@ import logging
 import re
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -83,7 +83,15 @@ class Redirect:
     status: int = 302
 
 
-Route = Resource | Redirect
+@dataclass(frozen=True)
+class Dynamic:
+    """A route whose resource is made at request time (a live playlist, a segment that exists
+    only once the broadcast reaches it); ``render`` returning ``None`` answers 404."""
+
+    render: Callable[[], Resource | None]
+
+
+Route = Resource | Redirect | Dynamic
 Routes = dict[str, Route]
 
 
@@ -128,12 +136,14 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._serve(head=True)
 
-    def _lookup(self) -> Route | None:
+    def _lookup(self) -> Resource | Redirect | None:
         site = self.server.site
         path = unquote(urlsplit(self.path).path) or "/"
         route = site.routes.get(path)
         if route is None and path == "/robots.txt" and site.robots_txt is not None:
             route = Resource(site.robots_txt.encode("utf-8"), "text/plain; charset=utf-8")
+        if isinstance(route, Dynamic):
+            return route.render()
         return route
 
     def _plain(
