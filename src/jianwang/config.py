@@ -61,6 +61,21 @@ class Settings(BaseSettings):
     max_media_seconds: float = Field(
         default=4 * 3600.0, gt=0, description="Longest stretch of media decoded from one input."
     )
+    browser_executable: str | None = Field(
+        default=None,
+        description="Chromium for browser mode; default: Debian's /usr/lib/chromium/chromium, "
+        "else `chromium` or `chromium-browser` on PATH. No browser is ever downloaded.",
+    )
+    browser_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Wall-clock limit on rendering one page in browser mode, requests included.",
+    )
+    browser_wait_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="Time a rendered page's scripts get after it loads to start their players.",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

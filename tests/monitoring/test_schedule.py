@@ -91,8 +91,16 @@ def test_the_loop_sweeps_what_is_due_and_stops_when_told(factory: sessionmaker[S
         stop.set()  # as a signal would, while the sweep runs
         return True
 
-    assert run_schedule(factory, sweep, stop=stop, clock=lambda: NOW) == 1
+    passes: list[str] = []
+
+    def staydown() -> None:
+        passes.append("staydown")
+        if len(passes) == 1:
+            raise UserError("no capture 7")  # logged; the sweeps still run
+
+    assert run_schedule(factory, sweep, stop=stop, clock=lambda: NOW, between=staydown) == 1
     assert swept == [a] and b not in swept
+    assert passes == ["staydown"]  # once per pass, before the due sites
 
 
 def test_a_failing_site_does_not_stop_the_others(factory: sessionmaker[Session]) -> None:

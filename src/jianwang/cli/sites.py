@@ -13,6 +13,19 @@ from jianwang.monitoring import sites as service
 
 app = typer.Typer(help="Register and list monitored sites.", no_args_is_help=True)
 
+CookieOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--cookie", help="NAME=VALUE sent only to the site's domains; repeat for several."
+    ),
+]
+HeaderOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--header", help='"Name: value" sent only to the site\'s domains; repeat for several.'
+    ),
+]
+
 
 @app.command("add")
 def add(
@@ -42,9 +55,26 @@ def add(
         float | None,
         typer.Option("--rate", help="Requests per second to each of its hosts (default: setting)."),
     ] = None,
+    browser: Annotated[
+        bool,
+        typer.Option(
+            "--browser/--no-browser",
+            help="Render its pages in headless Chromium (players built in JavaScript).",
+        ),
+    ] = False,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency", help="Requests in flight to each of its hosts at once (1..16)."
+        ),
+    ] = 2,
+    cookie: CookieOption = None,
+    header: HeaderOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Register a site to monitor."""
+    cookies = service.parse_cookie_options(cookie or [])
+    headers = service.parse_header_options(header or [])
     with app_context(ctx).transaction() as session:
         site = service.add_site(
             session,
@@ -60,6 +90,10 @@ def add(
             respect_robots=not ignore_robots,
             schedule=schedule,
             rate_per_s=rate,
+            browser=browser,
+            concurrency=concurrency,
+            cookies=cookies,
+            headers=headers,
         )
         result = {"id": site.id, "name": site.name, "domains": site.domains}
     emit_result(
@@ -90,3 +124,58 @@ def list_cmd(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             r.last_sweep_at,
         ),
     )
+
+
+def _describe(row: service.SiteRow) -> str:
+    cookies = ", ".join(row.cookie_names) or "none"
+    headers = ", ".join(row.header_names) or "none"
+    return (
+        f"site {row.id} {row.name!r} ({', '.join(row.domains)}): concurrency {row.concurrency}; "
+        f"cookies: {cookies}; headers: {headers}"
+    )
+
+
+@app.command("set")
+def set_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Name of a registered site.")],
+    cookie: CookieOption = None,
+    header: HeaderOption = None,
+    clear_credentials: Annotated[
+        bool,
+        typer.Option("--clear-credentials", help="Drop its stored cookies and headers first."),
+    ] = False,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency", help="Requests in flight to each of its hosts at once (1..16)."
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change a site's credentials or concurrency (values are never shown, only names)."""
+    cookies = service.parse_cookie_options(cookie or [])
+    headers = service.parse_header_options(header or [])
+    with app_context(ctx).transaction() as session:
+        site = service.update_site(
+            session,
+            name=name,
+            cookies=cookies,
+            headers=headers,
+            clear_credentials=clear_credentials,
+            concurrency=concurrency,
+        )
+        row = service.site_row(site)
+    emit_result(row, as_json=as_json, message=_describe(row))
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Name of a registered site.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one site's registry entry (credentials by name only)."""
+    with app_context(ctx).transaction() as session:
+        row = service.show_site(session, name=name)
+    emit_result(row, as_json=as_json, message=_describe(row))

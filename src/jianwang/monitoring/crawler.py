@@ -8,21 +8,33 @@ logged, recorded in the report, and the crawl goes on.
 
 Media may live on other hosts than the pages (pirate sites serve from CDNs), so media URLs are
 not limited to the allowed domains; they still pass the SSRF guard and robots.txt.
+
+A page's media files are downloaded by up to ``CrawlPolicy.concurrency`` worker threads at once
+(the fetcher caps requests in flight per host); what they bring back is recorded by the crawl's
+own thread in the page's order, so ``on_item`` is never called concurrently. Pages that a
+site-specific yt-dlp extractor claims also yield the media that extractor finds
+(:mod:`jianwang.monitoring.ytdlp`).
+
+In browser mode (``CrawlPolicy.browser``) each page is rendered in headless Chromium instead of
+fetched (:mod:`jianwang.monitoring.browser`): its links and media come from the HTML after its
+scripts ran plus the media requests its players made, and its captures carry a screenshot.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from jianwang.content import ContentStore
 from jianwang.errors import FetchError
+from jianwang.monitoring.browser import BrowserRenderer, RenderedPage
 from jianwang.monitoring.dash import capture_dash
 from jianwang.monitoring.discover import (
     AUDIO_EXTENSIONS,
@@ -39,7 +51,9 @@ from jianwang.monitoring.fetch import (
     Validators,
 )
 from jianwang.monitoring.hls import capture_hls
-from jianwang.monitoring.safety import DEFAULT_PORTS, normalise_url
+from jianwang.monitoring.safety import DomainScope, normalise_url
+from jianwang.monitoring.throttle import DEFAULT_CONCURRENCY
+from jianwang.monitoring.ytdlp import MediaExtractor
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +68,10 @@ class CrawlPolicy:
     ``allowed_domains`` holds ``host`` or ``host:port`` entries. ``host:port`` matches exactly
     that origin (sandbox sites differ only by port); a bare ``host`` matches the host and its
     subdomains on the default ports. Empty means "the seeds' own hosts and ports".
+    ``browser`` renders pages in headless Chromium, for players built in JavaScript.
+    ``concurrency`` is how many of a page's media files are downloaded at once. ``ytdlp`` runs
+    yt-dlp's site-specific extractors on the pages they claim; ``extractors`` adds
+    ``InfoExtractor`` classes to them (tests use it for a sandbox extractor).
     """
 
     seeds: list[str]
@@ -62,6 +80,10 @@ class CrawlPolicy:
     max_depth: int = 3
     capture_kinds: set[str] = field(default_factory=lambda: {"video", "audio", "text"})
     respect_robots: bool = True
+    browser: bool = False
+    concurrency: int = DEFAULT_CONCURRENCY
+    ytdlp: bool = True
+    extractors: tuple[type[Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,34 +136,24 @@ class CrawlReport:
     skipped_robots: list[str] = field(default_factory=list)
 
 
-def _origin_key(url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    return host, parts.port or DEFAULT_PORTS.get(parts.scheme.lower(), 0)
-
-
 class _Scope:
     """Decides whether a page URL is inside the allowed domains."""
 
     def __init__(self, policy: CrawlPolicy) -> None:
         entries = policy.allowed_domains or [urlsplit(seed).netloc for seed in policy.seeds]
-        self._exact: set[tuple[str, int]] = set()
-        self._hosts: set[str] = set()
-        for entry in entries:
-            probe = urlsplit(f"//{entry.strip().lower()}")
-            host = probe.hostname or ""
-            if probe.port is not None:
-                self._exact.add((host, probe.port))
-            elif host:
-                self._hosts.add(host)
+        self._domains = DomainScope(entries)
 
     def contains(self, url: str) -> bool:
-        host, port = _origin_key(url)
-        if (host, port) in self._exact:
-            return True
-        if port not in DEFAULT_PORTS.values():
-            return False
-        return any(host == h or host.endswith(f".{h}") for h in self._hosts)
+        return self._domains.contains_url(url)
+
+
+@dataclass(frozen=True)
+class _MediaJob:
+    """One media reference claimed for download: its normalised URL and its last validators."""
+
+    ref: MediaRef
+    key: str
+    unless: Validators | None
 
 
 def _media_kind(ref: MediaRef, download: Download) -> CaptureKind:
@@ -172,8 +184,10 @@ class _Crawl:
         on_item: Callable[[CapturedItem], None] | None,
         known: Callable[[str], Validators | None] | None = None,
         stopping: Callable[[], bool] | None = None,
+        renderer: BrowserRenderer | None = None,
     ) -> None:
         self.fetcher = fetcher
+        self.renderer = renderer
         self.known = known
         self.stopping = stopping
         self.policy = policy
@@ -181,10 +195,16 @@ class _Crawl:
         self.on_item = on_item
         self.scope = _Scope(policy)
         self.robots = RobotsCache(fetcher) if policy.respect_robots else None
+        self.extractor = (
+            MediaExtractor(fetcher.settings, guard=fetcher.check, extra=policy.extractors)
+            if policy.ytdlp
+            else None
+        )
         self.report = CrawlReport()
         self.seen_pages: set[str] = set()
         self.seen_media: set[str] = set()
         self.pending: list[tuple[str, int]] = []
+        self.view_counts: dict[str, int] = {}  # page URL -> the view count the page shows
         self.max_pages = min(policy.max_pages, fetcher.settings.max_pages_per_site)
 
     def error(self, url: str, exc: Exception | str) -> None:
@@ -207,6 +227,20 @@ class _Crawl:
             self.on_item(item)
 
     def run(self) -> CrawlReport:
+        if self.policy.browser and self.renderer is None:
+            with BrowserRenderer(self.fetcher.settings) as renderer:  # one browser per crawl
+                self.renderer = renderer
+                return self.crawl()
+        return self.crawl()
+
+    def load(self, url: str) -> tuple[FetchResult, RenderedPage | None]:
+        """The page at ``url``: fetched, or in browser mode rendered (its HTML after scripts)."""
+        if not self.policy.browser or self.renderer is None:
+            return self.fetcher.fetch_page(url), None
+        rendered = self.renderer.render(url, self.fetcher)
+        return rendered.as_fetch_result(), rendered
+
+    def crawl(self) -> CrawlReport:
         queue: deque[tuple[str, int]] = deque()
         for seed in self.policy.seeds:
             self.enqueue(seed, 0)
@@ -223,13 +257,13 @@ class _Crawl:
                 if not self.permitted(url):
                     continue
                 attempts += 1
-                page = self.fetcher.fetch_page(url)
+                page, rendered = self.load(url)
             except FetchError as exc:
                 self.error(url, exc)
                 continue
             self.report.pages_fetched += 1
             self.seen_pages.add(page.final_url)
-            self.visit(page, depth)
+            self.visit(page, depth, rendered)
             queue.extend(self.pending)
             self.pending.clear()
         if queue:
@@ -249,7 +283,7 @@ class _Crawl:
         self.seen_pages.add(normal)
         self.pending.append((normal, depth))
 
-    def visit(self, page: FetchResult, depth: int) -> None:
+    def visit(self, page: FetchResult, depth: int, rendered: RenderedPage | None = None) -> None:
         if not self.scope.contains(page.final_url):
             self.error(page.url, f"redirected outside the allowed domains to {page.final_url}")
             return
@@ -257,18 +291,40 @@ class _Crawl:
             logger.info("crawl: %s is %s, not a page", page.final_url, page.content_type)
             return
         found = parse_page(page.final_url, page.content)
+        if found.view_count is not None:
+            self.view_counts[page.final_url] = found.view_count
         for link in found.links + found.iframes:
             if not has_media_extension(link):
                 self.enqueue(link, depth + 1)
-        if "text" in self.policy.capture_kinds and found.is_text_page:
-            self.capture_text(page, found.title)
-        page_path = None
-        for ref in found.media:
-            if page_path is None:
-                page_path = ContentStore(self.media_dir).put_bytes(page.content, ".html").path
-            self.capture_media(page, found.title, ref, page_path)
+        text = "text" in self.policy.capture_kinds and found.is_text_page
+        refs = found.media + list(rendered.media) if rendered is not None else found.media
+        refs = refs + self.extracted_media(page)
+        shot = None
+        if rendered is not None and rendered.screenshot is not None and (text or refs):
+            shot = ContentStore(self.media_dir).put_bytes(rendered.screenshot, ".png").path
+        if text:
+            self.capture_text(page, found.title, shot)
+        if refs:
+            page_path = ContentStore(self.media_dir).put_bytes(page.content, ".html").path
+            self.capture_all_media(page, found.title, refs, page_path, shot)
 
-    def capture_text(self, page: FetchResult, title: str) -> None:
+    def extracted_media(self, page: FetchResult) -> list[MediaRef]:
+        """What a site-specific yt-dlp extractor finds on the page; nothing when none claims it.
+
+        An extractor's failure is this page's error, recorded like any other, and the crawl goes
+        on with what our own discovery found.
+        """
+        if self.extractor is None or self.extractor.claims(page.final_url) is None:
+            return []
+        try:
+            return self.extractor.extract(page.final_url, kinds=self.policy.capture_kinds)
+        except FetchError as exc:
+            self.error(page.final_url, exc)
+            return []
+
+    def capture_text(
+        self, page: FetchResult, title: str, screenshot_path: Path | None = None
+    ) -> None:
         path = ContentStore(self.media_dir).put_bytes(page.content, ".html").path
         self.emit(
             CapturedItem(
@@ -288,6 +344,8 @@ class _Crawl:
                 resolved_ip=page.resolved_ip,
                 response_headers=page.headers,
                 page_path=path,
+                screenshot_path=screenshot_path,
+                view_count=self.view_counts.get(page.final_url),
             )
         )
 
@@ -300,41 +358,103 @@ class _Crawl:
         return bool(kinds & {"video", "audio"})  # dash or unknown: either may be inside
 
     def capture_media(
-        self, page: FetchResult, title: str, ref: MediaRef, page_path: Path | None = None
+        self,
+        page: FetchResult,
+        title: str,
+        ref: MediaRef,
+        page_path: Path | None = None,
+        screenshot_path: Path | None = None,
     ) -> None:
+        """Capture one media reference of a page (see :meth:`capture_all_media`)."""
+        self.capture_all_media(page, title, [ref], page_path, screenshot_path)
+
+    def claim_media(self, ref: MediaRef) -> _MediaJob | None:
+        """A reference to download, or ``None``: seen before, not wanted, or ruled out.
+
+        Runs in the crawl's thread: it updates the crawl's bookkeeping and asks robots.txt.
+        """
         try:
             key = normalise_url(ref.url)
         except FetchError as exc:
             self.error(ref.url, exc)
-            return
+            return None
         if key in self.seen_media or not self.wanted(ref):
-            return
+            return None
         self.seen_media.add(key)
-        max_bytes = self.fetcher.settings.max_media_bytes
         try:
             if not self.permitted(key):
-                return
-            if ref.kind == "hls":
-                download = capture_hls(self.fetcher, key, self.media_dir, max_bytes=max_bytes)
-                kind: CaptureKind = "video"
-            elif ref.kind == "dash":
-                download, track = capture_dash(
-                    self.fetcher, key, self.media_dir, max_bytes=max_bytes
-                )
-                kind = "audio" if track == "audio" else "video"
-            else:
-                unless = self.known(key) if self.known is not None else None
-                download = self.fetcher.download(
-                    key, self.media_dir, max_bytes=max_bytes, unless=unless
-                )
-                kind = _media_kind(ref, download)
+                return None
+        except FetchError as exc:
+            self.error(ref.url, exc)
+            return None
+        unless = (
+            self.known(key) if self.known is not None and ref.kind not in ("hls", "dash") else None
+        )
+        return _MediaJob(ref=ref, key=key, unless=unless)
+
+    def fetch_media(self, job: _MediaJob) -> tuple[Download, CaptureKind]:
+        """Transfer one claimed reference; runs in a worker thread, so it touches no crawl state."""
+        max_bytes = self.fetcher.settings.max_media_bytes
+        if job.ref.kind == "hls":
+            return capture_hls(self.fetcher, job.key, self.media_dir, max_bytes=max_bytes), "video"
+        if job.ref.kind == "dash":
+            download, track = capture_dash(
+                self.fetcher, job.key, self.media_dir, max_bytes=max_bytes
+            )
+            return download, "audio" if track == "audio" else "video"
+        download = self.fetcher.download(
+            job.key, self.media_dir, max_bytes=max_bytes, unless=job.unless
+        )
+        return download, _media_kind(job.ref, download)
+
+    def capture_all_media(
+        self,
+        page: FetchResult,
+        title: str,
+        refs: Sequence[MediaRef],
+        page_path: Path | None = None,
+        screenshot_path: Path | None = None,
+    ) -> None:
+        """Download a page's media, up to ``policy.concurrency`` at once, and record each.
+
+        Only the transfers run in worker threads. Their results are taken here, in the crawl's
+        thread and in the page's order, so ``on_item`` (which writes to a database) is never
+        called concurrently and the captures of a crawl come out in a fixed order.
+        """
+        jobs = [job for ref in refs if (job := self.claim_media(ref)) is not None]
+        workers = min(self.policy.concurrency, len(jobs))
+        if workers <= 1:
+            for job in jobs:
+                self.settle_media(page, title, job, page_path, screenshot_path, None)
+            return
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crawl-media")
+        try:
+            futures = [pool.submit(self.fetch_media, job) for job in jobs]
+            for job, future in zip(jobs, futures, strict=True):
+                self.settle_media(page, title, job, page_path, screenshot_path, future.result)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # on_item raised: drop what is queued
+
+    def settle_media(
+        self,
+        page: FetchResult,
+        title: str,
+        job: _MediaJob,
+        page_path: Path | None,
+        screenshot_path: Path | None,
+        result: Callable[[], tuple[Download, CaptureKind]] | None,
+    ) -> None:
+        """Record one transfer (``result`` gives it; ``None``: transfer it here and now)."""
+        key = job.key
+        try:
+            download, kind = result() if result is not None else self.fetch_media(job)
             self.report.media_fetched += 1
         except NotModifiedError:
             self.report.media_unchanged += 1
             logger.info("crawl: %s unchanged since its last capture", key)
             return
         except FetchError as exc:
-            self.error(ref.url, exc)
+            self.error(job.ref.url, exc)
             return
         if kind not in self.policy.capture_kinds:
             return
@@ -356,6 +476,8 @@ class _Crawl:
                 resolved_ip=download.resolved_ip,
                 response_headers=download.headers,
                 page_path=page_path,
+                screenshot_path=screenshot_path,
+                view_count=self.view_counts.get(page.final_url),
             )
         )
 
@@ -368,6 +490,7 @@ def crawl_site(
     on_item: Callable[[CapturedItem], None] | None = None,
     known: Callable[[str], Validators | None] | None = None,
     stopping: Callable[[], bool] | None = None,
+    renderer: BrowserRenderer | None = None,
 ) -> CrawlReport:
     """Crawl breadth-first from ``policy.seeds`` and capture what the pages serve.
 
@@ -378,5 +501,9 @@ def crawl_site(
     transferred nor captured again (pages are always fetched: their links are the crawl).
     ``stopping`` is asked before each page: once it says so the crawl ends, marked interrupted.
     Exceptions raised by ``on_item`` are the caller's and propagate.
+
+    With ``policy.browser`` pages are rendered by ``renderer`` (every request still through
+    ``fetcher``); without one, a browser is started for this crawl and closed after it. A browser
+    that cannot start raises :class:`~jianwang.monitoring.browser.BrowserUnavailableError`.
     """
-    return _Crawl(fetcher, policy, media_dir, on_item, known, stopping).run()
+    return _Crawl(fetcher, policy, media_dir, on_item, known, stopping, renderer).run()

@@ -17,6 +17,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import lxml.etree
 import lxml.html
 
+from jianwang.monitoring.viewcount import view_count_of
+
 logger = logging.getLogger(__name__)
 
 MediaKind = Literal["video", "audio", "hls", "dash", "unknown"]
@@ -57,6 +59,7 @@ class PageLinks:
     iframes: list[str] = field(default_factory=list)
     text_chars: int = 0
     is_text_page: bool = False
+    view_count: int | None = None  # the view or play count the page shows (see viewcount.py)
 
 
 def media_kind_of(url: str, mime: str = "") -> MediaKind:
@@ -196,7 +199,8 @@ def _walk(root: lxml.html.HtmlElement, base: str, found: _Collector) -> None:
 
 
 def parse_page(url: str, html: bytes | str) -> PageLinks:
-    """Links, media references, iframes, title and a text-page guess for one page.
+    """Links, media references, iframes, title, a text-page guess and the view count one
+    page shows.
 
     Relative URLs are resolved against ``<base href>`` if the page has one, else against ``url``.
     Only http(s) URLs are kept, with fragments removed. Never raises on bad HTML.
@@ -220,4 +224,5 @@ def parse_page(url: str, html: bytes | str) -> PageLinks:
         _walk(root, base, found)
     except (ValueError, RecursionError) as exc:
         logger.warning("page %s only partly parsed: %s", url, exc)
+    found.page.view_count = view_count_of(root)
     return found.page

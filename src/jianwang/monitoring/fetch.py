@@ -5,8 +5,12 @@ Every request goes through :class:`Fetcher`, which
 * checks each URL, and each redirect hop, with the SSRF guard and connects to the address it
   checked (the name is not resolved a second time);
 * follows redirects itself (at most :data:`MAX_REDIRECTS`, loops refused) so each hop is checked;
-* paces requests per host, retries connection errors, 429 and 5xx a bounded number of times with
+* paces requests per host and caps how many are in flight to one host at once (threads may share
+  one fetcher), retries connection errors, 429 and 5xx a bounded number of times with
   exponential backoff, and sends the configured User-Agent;
+* sends a site's credentials (see :mod:`jianwang.monitoring.credentials`) only to the site's own
+  domains, deciding again on every redirect hop, and keeps no cookie jar of its own, so nothing a
+  server sets travels on to another host;
 * streams bodies and stops at a size limit and at a *total* time limit, so neither a huge file nor a
   server dripping one byte at a time can hold the crawler.
 
@@ -21,11 +25,13 @@ import contextlib
 import hashlib
 import logging
 import re
+import threading
 import time
 import urllib.robotparser
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -35,6 +41,7 @@ import httpx
 from jianwang.config import Settings
 from jianwang.content import ContentStore
 from jianwang.errors import FetchError, UnsafeURLError
+from jianwang.monitoring.credentials import SiteCredentials
 from jianwang.monitoring.safety import (
     DEFAULT_PORTS,
     ResolvedURL,
@@ -44,7 +51,7 @@ from jianwang.monitoring.safety import (
     system_resolver,
 )
 from jianwang.monitoring.store import suffix_for
-from jianwang.monitoring.throttle import HostThrottle
+from jianwang.monitoring.throttle import DEFAULT_CONCURRENCY, HostSlots, HostThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -209,6 +216,12 @@ def _host_key(resolved: ResolvedURL) -> str:
     return f"{resolved.host}:{resolved.port}"
 
 
+def _no_cookies() -> CookieJar:
+    """A cookie jar that accepts nothing: requests go to checked IP addresses, so a jar keyed by
+    host would hand one site's cookies to every other host on the same address."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after", "")
     return float(value) if value.strip().isdigit() else None
@@ -219,6 +232,10 @@ class Fetcher:
 
     The HTTP client is created on first use (or given, e.g. an ``httpx.MockTransport`` client in
     tests), so constructing a ``Fetcher`` opens nothing. A given client is not closed by it.
+
+    One fetcher may be shared by threads: the client is created once under a lock, httpx's pool
+    is thread-safe, and at most ``concurrency`` requests are in flight to one host at once (a
+    response counts until it is closed). ``credentials`` are sent only inside their domains.
     """
 
     def __init__(
@@ -230,8 +247,13 @@ class Fetcher:
         max_retries: int = 2,
         backoff_s: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        credentials: SiteCredentials | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.settings = settings
+        self.credentials = credentials
+        self._slots = HostSlots(concurrency)
+        self._client_lock = threading.Lock()
         self._client = client
         self._owns_client = client is None
         self._resolver = resolver
@@ -257,15 +279,22 @@ class Fetcher:
             self._client.close()
             self._client = None
 
+    @property
+    def concurrency(self) -> int:
+        """The most requests this fetcher has in flight to one host at once."""
+        return self._slots.limit
+
     def _http(self) -> httpx.Client:
-        if self._client is None:
-            self._client = httpx.Client(
-                follow_redirects=False,
-                trust_env=False,
-                timeout=self.settings.fetch_timeout_s,
-                headers={"User-Agent": self.settings.user_agent},
-            )
-        return self._client
+        with self._client_lock:
+            if self._client is None:
+                self._client = httpx.Client(
+                    follow_redirects=False,
+                    trust_env=False,
+                    timeout=self.settings.fetch_timeout_s,
+                    headers={"User-Agent": self.settings.user_agent},
+                    cookies=_no_cookies(),
+                )
+            return self._client
 
     def check(self, url: str) -> ResolvedURL:
         """Run the SSRF guard with this fetcher's settings and resolver."""
@@ -298,33 +327,68 @@ class Fetcher:
     def _send(
         self, resolved: ResolvedURL, headers: dict[str, str], deadline: float
     ) -> httpx.Response:
-        """Send one hop, retrying connection errors, 429 and 5xx with exponential backoff."""
+        """Send one hop, retrying connection errors, 429 and 5xx with exponential backoff.
+
+        The response returned holds one of its host's slots; :meth:`_finish` gives it back. No
+        slot is held while backing off, so a failing host does not block its other requests.
+        """
+        key = _host_key(resolved)
         last_error = ""
+        retry_after: float | None = None
         for attempt in range(self._max_retries + 1):
+            if retry_after:
+                self._sleep(max(0.0, min(retry_after, deadline - time.monotonic())))
             if attempt:
                 pause = self._backoff_s * 2 ** (attempt - 1)
                 self._sleep(max(0.0, min(pause, deadline - time.monotonic())))
-            self._throttle.wait(_host_key(resolved))
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise FetchError(f"{resolved.url}: too slow (time limit passed; {last_error})")
-            timeout = min(self.settings.fetch_timeout_s, remaining)
+            retry_after = None
+            if not self._slots.acquire(key, deadline - time.monotonic()):
+                raise FetchError(
+                    f"{resolved.url}: too slow (no free connection to {key} in the time limit)"
+                )
+            keep = False
             try:
-                response = self._http().send(self._build(resolved, headers, timeout), stream=True)
-            except httpx.TransportError as exc:
-                last_error = repr(exc)
-                logger.info("fetch %s failed (attempt %d): %s", resolved.url, attempt + 1, exc)
-                continue
-            if response.status_code in RETRY_STATUSES and attempt < self._max_retries:
-                last_error = f"HTTP {response.status_code}"
-                wait = _retry_after(response)
-                response.close()
-                logger.info("fetch %s got %s; retrying", resolved.url, last_error)
-                if wait:
-                    self._sleep(max(0.0, min(wait, deadline - time.monotonic())))
-                continue
-            return response
+                self._throttle.wait(key)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise FetchError(f"{resolved.url}: too slow (time limit passed; {last_error})")
+                timeout = min(self.settings.fetch_timeout_s, remaining)
+                try:
+                    response = self._http().send(
+                        self._build(resolved, headers, timeout), stream=True
+                    )
+                except httpx.TransportError as exc:
+                    last_error = repr(exc)
+                    logger.info("fetch %s failed (attempt %d): %s", resolved.url, attempt + 1, exc)
+                    continue
+                if response.status_code in RETRY_STATUSES and attempt < self._max_retries:
+                    last_error = f"HTTP {response.status_code}"
+                    retry_after = _retry_after(response)
+                    response.close()
+                    logger.info("fetch %s got %s; retrying", resolved.url, last_error)
+                    continue
+                keep = True
+                return response
+            finally:
+                if not keep:
+                    self._slots.release(key)
         raise FetchError(f"cannot fetch {resolved.url}: {last_error}")
+
+    def _finish(self, resolved: ResolvedURL, response: httpx.Response) -> None:
+        """Close a response from :meth:`_send` and give back its host's slot."""
+        try:
+            response.close()
+        finally:
+            self._slots.release(_host_key(resolved))
+
+    def _hop_headers(self, resolved: ResolvedURL, headers: dict[str, str] | None) -> dict[str, str]:
+        """The caller's headers, plus the site's credentials where this hop's host is its own."""
+        if self.credentials is None:
+            return dict(headers or {})
+        extra = self.credentials.headers_for(resolved.host, resolved.port)
+        if extra:
+            logger.debug("sending site credentials to %s", _host_key(resolved))
+        return {**extra, **(headers or {})}
 
     @contextlib.contextmanager
     def open(
@@ -352,10 +416,10 @@ class Fetcher:
                 raise FetchError(f"redirect loop fetching {url}: {resolved.url} seen twice")
             visited.add(resolved.url)
             fetched_at = datetime.now(UTC)
-            response = self._send(resolved, dict(headers or {}), deadline)
+            response = self._send(resolved, self._hop_headers(resolved, headers), deadline)
             location = response.headers.get("location")
             if response.status_code in REDIRECT_STATUSES and location:
-                response.close()
+                self._finish(resolved, response)
                 chain.append(resolved.url)
                 if len(chain) > MAX_REDIRECTS:
                     raise FetchError(f"too many redirects fetching {url} (over {MAX_REDIRECTS})")
@@ -380,7 +444,7 @@ class Fetcher:
                 response=response,
             )
         finally:
-            response.close()
+            self._finish(resolved, response)
 
     def fetch_page(self, url: str) -> FetchResult:
         """Fetch a page whole, within ``max_page_bytes`` and ``fetch_timeout_s`` in total."""
@@ -535,12 +599,17 @@ class RobotsCache:
     The file is fetched through the same :class:`Fetcher` (guarded, paced, size-limited). Following
     RFC 9309: a 4xx other than 401/403 means no rules; 401/403, a 5xx or an unreachable server
     mean "fetch nothing" for that origin during this cache's life.
+
+    Threads may share a cache: each origin's file is fetched once, under that origin's own lock,
+    so a slow robots.txt on one host does not hold up the answers for others.
     """
 
     def __init__(self, fetcher: Fetcher, *, user_agent: str | None = None) -> None:
         self._fetcher = fetcher
         self._agent = user_agent or fetcher.settings.user_agent
         self._parsers: dict[str, urllib.robotparser.RobotFileParser] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
 
     def _parser(self, url: str) -> urllib.robotparser.RobotFileParser:
         parts = urlsplit(self._fetcher.check(url).url)
@@ -548,6 +617,16 @@ class RobotsCache:
         parser = self._parsers.get(origin)
         if parser is not None:
             return parser
+        with self._lock:
+            origin_lock = self._locks.setdefault(origin, threading.Lock())
+        with origin_lock:
+            parser = self._parsers.get(origin)
+            if parser is None:
+                parser = self._read(origin)
+                self._parsers[origin] = parser
+        return parser
+
+    def _read(self, origin: str) -> urllib.robotparser.RobotFileParser:
         parser = urllib.robotparser.RobotFileParser(f"{origin}/robots.txt")
         lines: list[str] = []
         try:
@@ -564,7 +643,6 @@ class RobotsCache:
         else:
             lines = page.content.decode("utf-8", errors="replace").splitlines()
         parser.parse(lines)
-        self._parsers[origin] = parser
         return parser
 
     def allowed(self, url: str) -> bool:

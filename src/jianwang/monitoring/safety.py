@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
@@ -167,3 +167,49 @@ def check_url(
         if reason is not None:
             raise UnsafeURLError(f"refused {url!r}: {host} resolves to {reason}")
     return ResolvedURL(normal, scheme, host, port, addresses)
+
+
+class DomainScope:
+    """Which hosts belong to one site, from its ``host`` and ``host:port`` entries.
+
+    ``host:port`` matches exactly that origin (sandbox sites differ only by port); a bare ``host``
+    matches the host and its subdomains on the default ports. One definition serves both the
+    crawler (which pages it follows) and the fetcher (where a site's credentials may go), so the
+    two can never disagree about what "the site's own domains" means.
+    """
+
+    def __init__(self, entries: Iterable[str]) -> None:
+        self._exact: set[tuple[str, int]] = set()
+        self._hosts: set[str] = set()
+        for entry in entries:
+            try:
+                probe = urlsplit(f"//{entry.strip().lower()}")
+                port = probe.port
+            except ValueError:
+                continue  # a malformed entry matches nothing rather than everything
+            host = probe.hostname or ""
+            if port is not None:
+                self._exact.add((host, port))
+            elif host:
+                self._hosts.add(host)
+
+    def __bool__(self) -> bool:
+        return bool(self._exact or self._hosts)
+
+    def contains(self, host: str, port: int) -> bool:
+        """Whether ``host`` (lower case, ASCII) on ``port`` is one of the site's own."""
+        host = host.lower().strip("[]")
+        if (host, port) in self._exact:
+            return True
+        if port not in DEFAULT_PORTS.values():
+            return False
+        return any(host == h or host.endswith(f".{h}") for h in self._hosts)
+
+    def contains_url(self, url: str) -> bool:
+        """Whether an http(s) URL's origin is one of the site's own."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower(), 0)
+        except ValueError:
+            return False
+        return self.contains(parts.hostname or "", port)

@@ -1,6 +1,7 @@
-"""Per-host politeness: a minimum pause between two requests to the same host.
+"""Per-host politeness: a minimum pause between two requests to the same host, and a cap on how
+many requests are in flight to it at once.
 
-The pause is kept per ``host:port`` on the instance (never module-wide), so two fetchers in one
+Both are kept per ``host:port`` on the instance (never module-wide), so two fetchers in one
 process do not slow each other, and sandbox sites that differ only by port are paced apart.
 """
 
@@ -9,6 +10,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+
+DEFAULT_CONCURRENCY = 2
+"""Requests in flight to one host at once unless a site's registry entry says otherwise."""
+MAX_CONCURRENCY = 16
+"""No site gets more than this many requests in flight to one host, whatever it is told."""
 
 
 class HostThrottle:
@@ -40,3 +46,35 @@ class HostThrottle:
         if pause > 0:
             self._sleep(pause)
         return pause
+
+
+class HostSlots:
+    """At most ``limit`` requests in flight to one host at once: a semaphore per ``host:port``.
+
+    A slot is taken before a request is sent and given back once its response is closed, so a
+    body being streamed counts as in flight. Slots are not re-entrant: a thread holding one must
+    not wait for another on the same host (the fetcher never does; its waits are bounded by the
+    request's time limit in any case).
+    """
+
+    def __init__(self, limit: int) -> None:
+        if not 1 <= limit <= MAX_CONCURRENCY:
+            raise ValueError(f"concurrency {limit} is not between 1 and {MAX_CONCURRENCY}")
+        self.limit = limit
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._lock = threading.Lock()
+
+    def _slot(self, host_key: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            slot = self._slots.get(host_key)
+            if slot is None:
+                slot = self._slots[host_key] = threading.BoundedSemaphore(self.limit)
+            return slot
+
+    def acquire(self, host_key: str, timeout_s: float) -> bool:
+        """Take a slot of ``host_key``, waiting at most ``timeout_s``; whether one was taken."""
+        return self._slot(host_key).acquire(timeout=max(0.0, timeout_s))
+
+    def release(self, host_key: str) -> None:
+        """Give back a slot taken with :meth:`acquire`."""
+        self._slot(host_key).release()

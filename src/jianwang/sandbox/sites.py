@@ -9,17 +9,25 @@ two builds serve the same bytes (HLS segments are stream copies of the same inpu
 
 from __future__ import annotations
 
+import json
 import logging
 import mimetypes
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import Literal
 
 from jianwang.sandbox.hls import PLAYLIST_NAME, segment_to_hls
-from jianwang.sandbox.server import DEFAULT_ROBOTS, Resource, Routes, SandboxServer, SandboxSite
+from jianwang.sandbox.server import (
+    DEFAULT_ROBOTS,
+    RequestJournal,
+    Resource,
+    Routes,
+    SandboxServer,
+    SandboxSite,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +60,14 @@ _COMMENTS = (
     "加载有点慢，换线路2就好了",
 )
 _AD_URL = "http://ads.casino-example.net"
+_PLAYER_SCRIPT = (
+    "(function(){var box=document.getElementById('player');"
+    "fetch(box.getAttribute('data-api')).then(function(r){return r.json();})"
+    ".then(function(info){var m=document.createElement(info.tag);"
+    "m.controls=true;m.preload='auto';m.width=640;m.src=info.parts.join('');"
+    "box.appendChild(m);});})();"
+)
+"""A JavaScript player: fetches its medium's URL from the site's API and builds the element."""
 _PIRATE_MENU = ("首页", "最新更新", "排行榜", "免费阅读", "最新章节", "会员中心")
 
 
@@ -60,7 +76,9 @@ class SiteItem:
     """One work on a site: a media file (``path``) or a text (``text``, or a UTF-8 ``path``).
 
     ``as_hls`` serves video or audio as an HLS playlist instead of a file. ``group`` is the album
-    or book the item belongs to (default: the site title).
+    or book the item belongs to (default: the site title). ``js_player`` leaves the page without
+    a media URL: a script asks ``/api/play/<n>.json`` for the URL in pieces and builds the player,
+    as JavaScript players do, so only a crawler that runs scripts finds the medium.
     """
 
     title: str
@@ -69,6 +87,7 @@ class SiteItem:
     text: str | None = None
     as_hls: bool = False
     group: str | None = None
+    js_player: bool = False
 
 
 @dataclass
@@ -159,6 +178,14 @@ def _add_media(entry: _Entry, routes: Routes, work_dir: Path, spec: SiteSpec) ->
         src = f"/{folder}/{entry.number}{item.path.suffix.lower()}"
         mime = _media_type(item.path)
         routes[src] = Resource(item.path, mime)
+    if item.js_player:
+        api = f"/api/play/{entry.number}.json"
+        pieces = [src[: len(src) // 2], src[len(src) // 2 :]]  # the URL is nowhere whole
+        routes[api] = Resource(
+            json.dumps({"tag": tag, "parts": pieces}).encode("utf-8"), "application/json"
+        )
+        entry.embed = f'<div id="player" data-api="{api}"></div><script>{_PLAYER_SCRIPT}</script>'
+        return
     entry.embed = (
         f'<{tag} controls preload="none" width="640">'
         f'<source src="{src}" type="{mime}">您的浏览器不支持播放。</{tag}>'
@@ -202,7 +229,7 @@ def _chapter_body(
         if (index + 1) % SPAM_EVERY == 0:
             paragraphs.append(f'<p class="spam">{escape(spam)}</p>')
     return (
-        f'<div class="bookname"><h1>{escape(entry.item.title)}</h1>{nav}</div>'
+        f'<div class="bookname"><h1>{escape(entry.item.title)}</h1>{_stats(entry)}{nav}</div>'
         f'<div class="ad">（天才一秒记住本站地址：{_domain(spec)}。最快更新！无广告！）</div>'
         f'<div id="content">{"".join(paragraphs)}</div>{nav}'
         f'<div class="ad"><a href="{_AD_URL}/novel">充值送VIP 免费阅读全本</a></div>'
@@ -239,6 +266,47 @@ def _index_path(number: int) -> str:
     return "/" if number == 1 else f"/list/{number}.html"
 
 
+def item_view_count(number: int) -> int:
+    """The view count a pirate site shows for its ``number``-th item (from 1): made up, but fixed,
+    so that a sweep of the sandbox can be checked against what its pages said."""
+    return 1_000 + (number * 245_489) % 900_000
+
+
+def _shown(count: int) -> str:
+    """A count as Chinese sites round it for display: ``24.6万``, ``1.2亿``, or in full."""
+    if count >= 100_000_000:
+        return f"{count / 100_000_000:.1f}亿"
+    if count >= 10_000:
+        return f"{count / 10_000:.1f}万"
+    return str(count)
+
+
+def _stats(entry: _Entry) -> str:
+    """The view count of a pirate item as such sites show it: a video page rounds it for the
+    eye (``播放量：24.6万``) and gives it exactly in schema.org JSON-LD for search engines; a
+    track shows it in full (``246489次播放``); a chapter its reads (``阅读：24.6万``)."""
+    count = item_view_count(entry.number)
+    if entry.item.kind == "audio":
+        return f'<span class="stats">{count}次播放</span>'
+    if entry.item.kind == "text":
+        return f'<div class="stats">阅读：{_shown(count)}</div>'
+    data = {
+        "@context": "https://schema.org",
+        "@type": "VideoObject",
+        "name": entry.item.title,
+        "interactionStatistic": {
+            "@type": "InteractionCounter",
+            "interactionType": {"@type": "WatchAction"},
+            "userInteractionCount": count,
+        },
+    }
+    structured = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    return (
+        f'<div class="stats"><span>播放量：{_shown(count)}</span></div>'
+        f'<script type="application/ld+json">{structured}</script>'
+    )
+
+
 def _item_page(spec: SiteSpec, entries: list[_Entry], entry: _Entry, *, pirate: bool) -> bytes:
     item = entry.item
     if item.kind == "text":
@@ -248,6 +316,7 @@ def _item_page(spec: SiteSpec, entries: list[_Entry], entry: _Entry, *, pirate: 
         main = f'<h1>{escape(item.title)}</h1><div class="player">{entry.embed}</div>'
     if pirate:
         main += (
+            f"{_stats(entry)}"
             f'<div class="ad"><a href="{_AD_URL}/v">高清无码 立即下载APP</a></div>'
             f'<p class="desc">{escape(item.title)} 在线观看 免费高清 无需注册</p>'
             f"{_comments(entry.number)}{_related(entries, entry)}"
@@ -330,11 +399,17 @@ def build_site(spec: SiteSpec, work_dir: Path) -> Routes:
 
 
 def run_sandbox(
-    specs: list[SiteSpec], work_dir: Path, *, ports: Mapping[str, int] | None = None
+    specs: list[SiteSpec],
+    work_dir: Path,
+    *,
+    ports: Mapping[str, int] | None = None,
+    extra: Sequence[SandboxSite] = (),
+    journal: RequestJournal | None = None,
 ) -> SandboxServer:
-    """Build every site and start serving them; the caller stops the returned server."""
+    """Build every site (and serve ``extra`` ready-made ones beside them) and start serving;
+    the caller stops the returned server. ``journal`` records every request answered."""
     work_dir.mkdir(parents=True, exist_ok=True)
     sites = [SandboxSite(s.name, build_site(s, work_dir), s.robots_txt) for s in specs]
-    server = SandboxServer(sites, ports=ports)
+    server = SandboxServer([*sites, *extra], ports=ports, journal=journal)
     server.start()
     return server
