@@ -18,8 +18,19 @@ from sqlalchemy.orm import Session
 from jianwang.catalog.indexes import IndexSet
 from jianwang.catalog.service import licence_for
 from jianwang.db import utcnow
-from jianwang.db.models import AssetKind, Capture, Detection, DetectionStatus, Site
-from jianwang.detections.identify import identify_file
+from jianwang.db.models import (
+    AssetKind,
+    Capture,
+    Detection,
+    DetectionStatus,
+    Notice,
+    NoticeKind,
+    NoticeStatus,
+    Site,
+)
+from jianwang.db.models.enforcement import notice_detections
+from jianwang.detections.evidence import record_evidence_for
+from jianwang.detections.identify import MatchView, identify_file
 from jianwang.errors import JianwangError, UserError
 from jianwang.evidence import ledger
 from jianwang.media.limits import DecodeLimits
@@ -55,9 +66,17 @@ def detect_capture(
     indexes: IndexSet,
     registry: SignalRegistry,
     limits: DecodeLimits,
+    views: Sequence[MatchView] | None = None,
+    content_dir: Path | None = None,
 ) -> CaptureOutcome:
     """Match one capture against the protection list and record its detections.
 
+    With ``content_dir`` (the content store), each new detection's evidence at its matched
+    timecodes (stills, excerpts: see ``detections.evidence``) is stored and recorded with it;
+    evidence that cannot be made is logged and recorded, and the detection stands.
+
+    ``views`` are matches the caller already made on exactly this capture's content (a live
+    watch matches each window before deciding to keep it), so it is not matched twice.
     Idempotent: a capture already matched returns its detections without matching again.
     Unreadable media is recorded on the capture as its error, not raised.
     """
@@ -67,13 +86,17 @@ def detect_capture(
         )
         return CaptureOutcome(capture.id, existing)
     try:
-        views = identify_file(
-            Path(capture.content_path),
-            session=session,
-            indexes=indexes,
-            registry=registry,
-            limits=limits,
-            kind=AssetKind(capture.kind),
+        views = (
+            views
+            if views is not None
+            else identify_file(
+                Path(capture.content_path),
+                session=session,
+                indexes=indexes,
+                registry=registry,
+                limits=limits,
+                kind=AssetKind(capture.kind),
+            )
         )
     except JianwangError as exc:
         capture.error = str(exc)
@@ -114,6 +137,14 @@ def detect_capture(
                 f"licence {licence.id}: site may carry the work in {licence.territory} "
                 f"from {licence.starts_on} to {licence.ends_on or 'open end'}"
             )
+        else:
+            earlier = taken_down_before(session, work_id=view.work_id, capture=capture)
+            if earlier is not None:
+                detection.reupload_of_id = earlier.id
+                detection.status_reason = (
+                    f"re-upload: detection {earlier.id} of this work on this site was the "
+                    "subject of a takedown notice"
+                )
         session.add(detection)
         best[key] = detection
     capture.matched_at = utcnow()
@@ -137,9 +168,38 @@ def detect_capture(
                 "speed": detection.speed,
                 "pitch_shift": detection.pitch_shift,
                 "status": detection.status.value,
+                "reupload_of": detection.reupload_of_id,
             },
         )
+    if content_dir is not None:
+        record_evidence_for(
+            session,
+            detections=list(best.values()),
+            registry=registry,
+            content_dir=content_dir,
+            limits=limits,
+        )
     return CaptureOutcome(capture.id, list(best.values()))
+
+
+def taken_down_before(session: Session, *, work_id: int, capture: Capture) -> Detection | None:
+    """The latest detection of ``work_id`` on the capture's site, in another capture, that a
+    takedown notice was sent about: a new copy of the work there is a re-upload (staydown)."""
+    return session.scalar(
+        select(Detection)
+        .join(Capture, Capture.id == Detection.capture_id)
+        .join(notice_detections, notice_detections.c.detection_id == Detection.id)
+        .join(Notice, Notice.id == notice_detections.c.notice_id)
+        .where(
+            Detection.work_id == work_id,
+            Capture.site_id == capture.site_id,
+            Detection.capture_id != capture.id,
+            Notice.kind == NoticeKind.TAKEDOWN,
+            Notice.status != NoticeStatus.DRAFT,
+        )
+        .order_by(Detection.id.desc())
+        .limit(1)
+    )
 
 
 def set_status(

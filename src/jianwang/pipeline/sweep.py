@@ -7,6 +7,7 @@ everything it captured so far, and a second sweep neither duplicates captures no
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from jianwang.media.limits import DecodeLimits
 from jianwang.media.probe import probe
 from jianwang.monitoring.crawler import CapturedItem, CrawlPolicy, crawl_site
 from jianwang.monitoring.fetch import Fetcher, Validators
+from jianwang.monitoring.sites import concurrency_of, credentials_of
 from jianwang.signals.registry import SignalRegistry
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ class SweepResult:
     interrupted: bool = False  # stopped on request: the site's last sweep time is not moved on
     detections: int = 0
     errors: list[str] = field(default_factory=list)
+    wall_s: float = 0.0  # the whole sweep
+    handling_s: float = 0.0  # of which recording and matching captures (decoding included)
 
 
 def _length_of(item: CapturedItem) -> float | None:
@@ -153,6 +157,8 @@ def policy_for(site: Site, settings: Settings) -> CrawlPolicy:
         max_depth=site.max_depth,
         capture_kinds=set(site.capture_kinds),
         respect_robots=site.respect_robots,
+        browser=site.browser,
+        concurrency=concurrency_of(site),
     )
 
 
@@ -179,6 +185,7 @@ def sweep_site(
             raise UserError(f"site {site.name!r} is shut down; only staydown checks run on it")
         policy = policy_for(site, settings)
         fetch_settings = fetch_settings_for(site, settings)
+        credentials = credentials_of(site)  # a malformed entry stops the sweep before it starts
         name = site.name
         known = known_media(session, site_id)
         if indexes is None:
@@ -187,6 +194,13 @@ def sweep_site(
     active_indexes = indexes
 
     def handle(item: CapturedItem) -> None:
+        began = time.perf_counter()
+        try:
+            record_and_match(item)
+        finally:
+            result.handling_s += time.perf_counter() - began
+
+    def record_and_match(item: CapturedItem) -> None:
         with transaction(factory) as session:
             site_row = session.get(Site, site_id)
             assert site_row is not None
@@ -196,7 +210,12 @@ def sweep_site(
                 return
             result.captures_new += 1
             outcome = detect_capture(
-                session, capture=capture, indexes=active_indexes, registry=registry, limits=limits
+                session,
+                capture=capture,
+                indexes=active_indexes,
+                registry=registry,
+                limits=limits,
+                content_dir=Path(settings.content_dir),
             )
             result.detections += len(outcome.detections)
             if outcome.error:
@@ -204,11 +223,15 @@ def sweep_site(
         if on_progress is not None:
             on_progress(item.media_url or item.page_url)
 
+    started = time.perf_counter()
     media_dir = Path(settings.content_dir)
-    with Fetcher(fetch_settings) as fetcher:
+    with Fetcher(
+        fetch_settings, credentials=credentials, concurrency=policy.concurrency
+    ) as fetcher:
         report = crawl_site(
             fetcher, policy, media_dir=media_dir, on_item=handle, known=known.get, stopping=stopping
         )
+    result.wall_s = time.perf_counter() - started
     result.pages = report.pages_fetched
     result.media_unchanged = report.media_unchanged
     result.interrupted = report.interrupted
