@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -17,7 +18,7 @@ from jianwang.errors import UserError
 from jianwang.monitoring.schedule import parse_interval, run_schedule
 from jianwang.monitoring.sites import active_site_ids
 from jianwang.pipeline.live import LiveDetection, watch_live
-from jianwang.pipeline.staydown import recheck_captures
+from jianwang.pipeline.staydown import recheck_captures, run_due_rechecks
 from jianwang.pipeline.sweep import SweepResult, sweep_site
 
 app = typer.Typer(help="Crawl registered sites and match what they serve.", no_args_is_help=True)
@@ -112,7 +113,9 @@ def start_cmd(
     """Sweep every scheduled site whenever it is due, until stopped (Ctrl-C or SIGTERM).
 
     A site is due when it has a schedule (``sites add --schedule 6h``) and its last complete
-    sweep is that long ago. Stopping finishes the page in hand and ends the sweep early; that
+    sweep is that long ago. Captures under a sent takedown notice are checked again once its
+    deadline passes, and then daily (staydown), shut-down sites included. Stopping finishes
+    the page in hand and ends the sweep early; that
     sweep does not count, so the site is swept again on the next start.
     """
     app_ctx = app_context(ctx)
@@ -132,9 +135,31 @@ def start_cmd(
             )
         return not result.interrupted
 
+    def staydown() -> None:
+        for result in run_due_rechecks(
+            app_ctx.sessions,
+            settings=app_ctx.settings,
+            registry=app_ctx.registry,
+            limits=app_ctx.limits,
+            indexes=indexes,
+        ):
+            if as_json:
+                typer.echo(to_json(result))
+            else:
+                typer.echo(f"staydown: capture {result.capture_id} {result.verdict} ({result.url})")
+
     if not as_json:
         typer.echo("monitoring scheduled sites; press Ctrl-C to stop")
-    run_schedule(app_ctx.sessions, sweep, stop=stop)
+    run_schedule(app_ctx.sessions, sweep, stop=stop, between=staydown)
+
+
+def _waiter(stop: threading.Event) -> Callable[[float], None]:
+    """A sleep that a stop request cuts short."""
+
+    def wait(seconds: float) -> None:
+        stop.wait(seconds)
+
+    return wait
 
 
 @app.command("live")
@@ -194,7 +219,7 @@ def live_cmd(
         indexes=indexes,
         window_s=window,
         stopping=stop.is_set,
-        sleep=lambda seconds: None if stop.wait(seconds) else None,  # a stop cuts the wait short
+        sleep=_waiter(stop),
         max_duration_s=None if duration is None else parse_interval(duration).total_seconds(),
         on_detection=report,
     )

@@ -77,6 +77,7 @@ def run_schedule(
     *,
     stop: threading.Event,
     clock: Callable[[], datetime] = utcnow,
+    between: Callable[[], object] | None = None,
 ) -> int:
     """Sweep due sites until ``stop`` is set; returns the number of complete sweeps.
 
@@ -84,10 +85,17 @@ def run_schedule(
     whether it completed (only a complete sweep moves the site's ``last_sweep_at`` on). A sweep
     that fails is logged and the others go on; a site that keeps failing is tried again after
     the idle wait, not in a tight loop. Between sweeps the loop sleeps until the next site is
-    due, at most ``IDLE_CHECK``, waking at once when ``stop`` is set.
+    due, at most ``IDLE_CHECK``, waking at once when ``stop`` is set. ``between`` runs on every
+    pass before the due sites (the staydown checks that have fallen due); its failure is logged
+    like a sweep's.
     """
     done = 0
     while not stop.is_set():
+        if between is not None:
+            try:
+                between()
+            except JianwangError as exc:
+                log.error("scheduler: staydown checks failed: %s", exc)
         with transaction(factory) as session:
             due, next_due = due_sites(session, clock())
         completed = 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -19,8 +20,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jianwang.catalog.indexes import IndexSet, open_indexes
 from jianwang.config import Settings
-from jianwang.db import transaction
-from jianwang.db.models import AssetKind, Capture, Detection
+from jianwang.db import transaction, utcnow
+from jianwang.db.models import (
+    AssetKind,
+    Capture,
+    Detection,
+    LedgerEntry,
+    Notice,
+    NoticeKind,
+    NoticeStatus,
+)
+from jianwang.db.models.enforcement import notice_detections
 from jianwang.detections.identify import identify_file
 from jianwang.errors import MediaError, NotFoundError
 from jianwang.evidence import ledger
@@ -45,6 +55,60 @@ class CaptureRecheck:
     sha256: str | None
     works_still_matched: tuple[str, ...]
     reason: str
+
+
+STAYDOWN_EVERY = timedelta(hours=24)
+"""How often a noticed capture is fetched again once its notice's deadline has passed."""
+
+
+def due_rechecks(
+    session: Session, *, now: datetime, every: timedelta = STAYDOWN_EVERY
+) -> list[int]:
+    """Captures to check again now: those under a takedown notice that was sent (or found not
+    complied with) and whose deadline has passed, not checked in the last ``every``. They are
+    checked on after they are seen gone, since staying down is the point."""
+    rows = session.execute(
+        select(Detection.capture_id)
+        .join(notice_detections, notice_detections.c.detection_id == Detection.id)
+        .join(Notice, Notice.id == notice_detections.c.notice_id)
+        .where(
+            Notice.kind == NoticeKind.TAKEDOWN,
+            Notice.status.in_([NoticeStatus.SENT, NoticeStatus.NON_COMPLIANT]),
+            (Notice.deadline_at.is_(None)) | (Notice.deadline_at <= now),
+        )
+        .distinct()
+    ).all()
+    due = []
+    for (capture_id,) in sorted(rows):
+        last = session.scalar(
+            select(LedgerEntry.recorded_at)
+            .where(LedgerEntry.kind == "recheck", LedgerEntry.subject == f"capture:{capture_id}")
+            .order_by(LedgerEntry.seq.desc())
+            .limit(1)
+        )
+        if last is None or now - last >= every:
+            due.append(capture_id)
+    return due
+
+
+def run_due_rechecks(
+    factory: sessionmaker[Session],
+    *,
+    settings: Settings,
+    registry: SignalRegistry,
+    limits: DecodeLimits,
+    indexes: IndexSet | None = None,
+    now: datetime | None = None,
+) -> list[CaptureRecheck]:
+    """The staydown checks due now (see :func:`due_rechecks`), each recorded in the ledger."""
+    with transaction(factory) as session:
+        due = due_rechecks(session, now=now or utcnow())
+    if not due:
+        return []
+    log.info("staydown: %d noticed capture(s) due for a check", len(due))
+    return recheck_captures(
+        factory, due, settings=settings, registry=registry, limits=limits, indexes=indexes
+    )
 
 
 def recheck_captures(
