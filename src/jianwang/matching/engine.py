@@ -92,8 +92,8 @@ def _match_whole(
         results = align(
             positions[qidx], refpos, items, policy, signal=signal.name, index_postings=len(index)
         )
-        if policy.min_rate > 0:
-            results = [m for m in results if _aligned_rate(m) >= policy.min_rate]
+        if policy.min_rate > 0 or policy.off_speed_min_rate > 0:
+            results = [m for m in results if _dense_enough(m, policy)]
         if references is not None:
             results = [
                 _with_pitch(signal, fp, m, references(m.item_id), positions[qidx], refpos, items)
@@ -162,6 +162,14 @@ def _with_pitch(
     )
     shift = signal.estimate_pitch_shift(fp, reference, query_t[on_line], ref_t[on_line])
     return found if shift is None else replace(found, pitch_shift=shift)
+
+
+def _dense_enough(found: SegmentMatch, policy: TemporalPolicy) -> bool:
+    """The match aligns enough positions per second for its speed (see ``TemporalPolicy``)."""
+    rate = _aligned_rate(found)
+    if abs(found.speed - 1.0) >= policy.off_speed and rate < policy.off_speed_min_rate:
+        return False
+    return rate >= policy.min_rate
 
 
 def _aligned_rate(found: SegmentMatch) -> float:

@@ -115,6 +115,11 @@ class TemporalPolicy:
     each bar): the aligned query positions per second of the matched span must reach it. A copy
     aligns most of its landmarks; a coincidence only the few that repeat.
 
+    ``off_speed_min_rate`` asks the same of matches whose speed is off by at least
+    ``off_speed``: two pieces sharing a motif at nearby tempos line up only off speed (at the
+    same tempo they would have to be one recording), and only sparsely, while a sped-up copy
+    still aligns densely.
+
     ``chance_from_index`` takes the chance level of a query position from its hits over the whole
     index (``postings_per_second`` stored codes per second of reference), not from the item's own
     pairs; for near-neighbour frame hashes, where a film's own frames resemble each other.
@@ -122,6 +127,8 @@ class TemporalPolicy:
 
     min_aligned: int
     min_rate: float = 0.0
+    off_speed: float = 0.02
+    off_speed_min_rate: float = 0.0
     alpha: float = 1e-6
     speed_min: float = 1.0
     speed_max: float = 1.0
