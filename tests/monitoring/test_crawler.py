@@ -122,6 +122,8 @@ def test_video_site_every_item_captured_once(sandbox: SandboxServer, tmp_path: P
 def test_a_second_sweep_does_not_transfer_unchanged_files(
     sandbox: SandboxServer, tmp_path: Path
 ) -> None:
+    """Pages, files and HLS playlists are asked for conditionally; unchanged, no body moves:
+    pages are read from their stored copies, files and streams are not captured again."""
     base = sandbox.base_url("tube")
     policy = CrawlPolicy(seeds=[base + "/"], allowed_domains=[base[len("http://") :]])
     with _fetcher(tmp_path) as fetcher:
@@ -131,13 +133,39 @@ def test_a_second_sweep_does_not_transfer_unchanged_files(
         for item in first.items
         if item.media_url and (v := Validators.of(item.response_headers)) is not None
     }
-    assert len(known) == 3  # an HLS stream is sampled again every sweep, validators or not
+    assert len(known) == 3  # two files and the HLS stream's media playlist
+    seen = {page.url: page for page in first.pages}
+    assert len(seen) == first.pages_fetched == 4
+    assert all(page.path.is_file() and page.validators is not None for page in seen.values())
     again_fetcher = _fetcher(tmp_path)
     with again_fetcher:
-        again = crawl_site(again_fetcher, policy, media_dir=tmp_path / "content", known=known.get)
-    assert again.media_unchanged == 2 and again.media_fetched == 1
-    assert [item.media_url for item in again.items] == [base + "/hls/3/index.m3u8"]
+        again = crawl_site(
+            again_fetcher,
+            policy,
+            media_dir=tmp_path / "content",
+            known=known.get,
+            seen=seen.get,
+        )
+    assert again.media_unchanged == 3 and again.media_fetched == 0 and again.items == []
+    assert again.pages_fetched == again.pages_unchanged == 4  # links read from the copies
+    assert not any(url.endswith(".ts") for url in again_fetcher.requested)
     assert first.media_fetched == 3 and first.media_unchanged == 0
+    # A changed page is fetched whole again; a lost copy too.
+    page = sandbox.sites["tube"].routes["/video/1.html"]
+    sandbox.add_route("tube", "/video/1.html", Resource(b"<a href='/'>new</a>", "text/html"))
+    next(iter(seen.values())).path.unlink()
+    try:
+        with _fetcher(tmp_path) as third_fetcher:
+            third = crawl_site(
+                third_fetcher,
+                policy,
+                media_dir=tmp_path / "content",
+                known=known.get,
+                seen=seen.get,
+            )
+    finally:
+        sandbox.add_route("tube", "/video/1.html", page)
+    assert third.pages_unchanged == 2 and third.pages_fetched == 4
 
 
 def test_novel_chapters_captured_as_text(sandbox: SandboxServer, tmp_path: Path) -> None:

@@ -80,11 +80,19 @@ def run_cmd(
     else:
         print_table(
             "Sweeps",
-            ["site", "pages", "new captures", "already seen", "unchanged", "detections", "errors"],
+            [
+                "site",
+                "pages (unchanged)",
+                "new captures",
+                "already seen",
+                "media unchanged",
+                "detections",
+                "errors",
+            ],
             [
                 (
                     r.site,
-                    r.pages,
+                    f"{r.pages} ({r.pages_unchanged})",
                     r.captures_new,
                     r.captures_seen,
                     r.media_unchanged,

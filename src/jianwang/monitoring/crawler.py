@@ -53,6 +53,7 @@ from jianwang.monitoring.fetch import (
 from jianwang.monitoring.hls import capture_hls
 from jianwang.monitoring.safety import DomainScope, normalise_url
 from jianwang.monitoring.throttle import DEFAULT_CONCURRENCY
+from jianwang.monitoring.visits import SeenPage
 from jianwang.monitoring.ytdlp import MediaExtractor
 
 logger = logging.getLogger(__name__)
@@ -130,6 +131,8 @@ class CrawlReport:
     pages_fetched: int = 0
     media_fetched: int = 0
     media_unchanged: int = 0  # confirmed unchanged by a conditional request, not transferred
+    pages_unchanged: int = 0  # pages the server confirmed unchanged: their last copy was read
+    pages: list[SeenPage] = field(default_factory=list)  # every page's copy, for the next sweep
     interrupted: bool = False  # stopped on request before the crawl was complete
     items: list[CapturedItem] = field(default_factory=list)
     errors: list[CrawlError] = field(default_factory=list)
@@ -185,10 +188,12 @@ class _Crawl:
         known: Callable[[str], Validators | None] | None = None,
         stopping: Callable[[], bool] | None = None,
         renderer: BrowserRenderer | None = None,
+        seen: Callable[[str], SeenPage | None] | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.renderer = renderer
         self.known = known
+        self.seen = seen
         self.stopping = stopping
         self.policy = policy
         self.media_dir = media_dir
@@ -234,11 +239,30 @@ class _Crawl:
         return self.crawl()
 
     def load(self, url: str) -> tuple[FetchResult, RenderedPage | None]:
-        """The page at ``url``: fetched, or in browser mode rendered (its HTML after scripts)."""
-        if not self.policy.browser or self.renderer is None:
-            return self.fetcher.fetch_page(url), None
-        rendered = self.renderer.render(url, self.fetcher)
-        return rendered.as_fetch_result(), rendered
+        """The page at ``url``: fetched, or in browser mode rendered (its HTML after scripts).
+
+        A page seen on an earlier sweep is asked for conditionally; when the server says it is
+        unchanged, its copy from then stands in for it (no body is transferred). Every page
+        fetched is kept by sha256 and listed in ``report.pages`` for the next sweep.
+        """
+        if self.policy.browser and self.renderer is not None:
+            rendered = self.renderer.render(url, self.fetcher)
+            return rendered.as_fetch_result(), rendered
+        before = self.seen(url) if self.seen is not None else None
+        if before is not None and before.validators is not None:
+            try:
+                page = self.fetcher.fetch_page(url, unless=before.validators)
+            except NotModifiedError:
+                kept = before.read()
+                if kept is not None:
+                    self.report.pages_unchanged += 1
+                    self.report.pages.append(before)
+                    return before.as_fetch_result(kept), None
+                page = self.fetcher.fetch_page(url)
+        else:
+            page = self.fetcher.fetch_page(url)
+        self.report.pages.append(SeenPage.keep(page, self.media_dir))
+        return page, None
 
     def crawl(self) -> CrawlReport:
         queue: deque[tuple[str, int]] = deque()
@@ -387,16 +411,17 @@ class _Crawl:
         except FetchError as exc:
             self.error(ref.url, exc)
             return None
-        unless = (
-            self.known(key) if self.known is not None and ref.kind not in ("hls", "dash") else None
-        )
+        unless = self.known(key) if self.known is not None and ref.kind != "dash" else None
         return _MediaJob(ref=ref, key=key, unless=unless)
 
     def fetch_media(self, job: _MediaJob) -> tuple[Download, CaptureKind]:
         """Transfer one claimed reference; runs in a worker thread, so it touches no crawl state."""
         max_bytes = self.fetcher.settings.max_media_bytes
         if job.ref.kind == "hls":
-            return capture_hls(self.fetcher, job.key, self.media_dir, max_bytes=max_bytes), "video"
+            download = capture_hls(
+                self.fetcher, job.key, self.media_dir, max_bytes=max_bytes, unless=job.unless
+            )
+            return download, "video"
         if job.ref.kind == "dash":
             download, track = capture_dash(
                 self.fetcher, job.key, self.media_dir, max_bytes=max_bytes
@@ -491,6 +516,7 @@ def crawl_site(
     known: Callable[[str], Validators | None] | None = None,
     stopping: Callable[[], bool] | None = None,
     renderer: BrowserRenderer | None = None,
+    seen: Callable[[str], SeenPage | None] | None = None,
 ) -> CrawlReport:
     """Crawl breadth-first from ``policy.seeds`` and capture what the pages serve.
 
@@ -498,7 +524,8 @@ def crawl_site(
     none deeper than ``policy.max_depth`` links from a seed. Captured content is stored by
     sha256 under ``media_dir``. ``known`` gives the validators of a media URL's last capture:
     such a file is requested conditionally and, when the server says it is unchanged, neither
-    transferred nor captured again (pages are always fetched: their links are the crawl).
+    transferred nor captured again. ``seen`` gives a page's copy from the last sweep: the page
+    is requested conditionally and, unchanged, its links and content are read from that copy.
     ``stopping`` is asked before each page: once it says so the crawl ends, marked interrupted.
     Exceptions raised by ``on_item`` are the caller's and propagate.
 
@@ -506,4 +533,4 @@ def crawl_site(
     ``fetcher``); without one, a browser is started for this crawl and closed after it. A browser
     that cannot start raises :class:`~jianwang.monitoring.browser.BrowserUnavailableError`.
     """
-    return _Crawl(fetcher, policy, media_dir, on_item, known, stopping, renderer).run()
+    return _Crawl(fetcher, policy, media_dir, on_item, known, stopping, renderer, seen).run()

@@ -446,11 +446,21 @@ class Fetcher:
         finally:
             self._finish(resolved, response)
 
-    def fetch_page(self, url: str) -> FetchResult:
-        """Fetch a page whole, within ``max_page_bytes`` and ``fetch_timeout_s`` in total."""
+    def fetch_page(self, url: str, *, unless: Validators | None = None) -> FetchResult:
+        """Fetch a page whole, within ``max_page_bytes`` and ``fetch_timeout_s`` in total.
+
+        With ``unless`` (the validators of the copy last fetched) the request is conditional:
+        an unchanged page raises :class:`NotModifiedError` and transfers no body.
+        """
         started = time.monotonic()
-        with self.open(url) as opened:
-            content = b"".join(opened.iter_chunks(max_bytes=self.settings.max_page_bytes))
+        headers = unless.request_headers() if unless is not None else None
+        try:
+            with self.open(url, headers=headers) as opened:
+                content = b"".join(opened.iter_chunks(max_bytes=self.settings.max_page_bytes))
+        except HTTPStatusError as exc:
+            if exc.status == 304 and unless is not None:
+                raise NotModifiedError(f"{url}: not modified since it was last fetched") from exc
+            raise
         return FetchResult(
             url=url,
             final_url=opened.final_url,

@@ -18,7 +18,7 @@ from typing import Any
 import m3u8
 
 from jianwang.errors import FetchError
-from jianwang.monitoring.fetch import Download, Fetcher, FetchResult
+from jianwang.monitoring.fetch import Download, Fetcher, FetchResult, Validators
 from jianwang.monitoring.segments import append_segments
 
 logger = logging.getLogger(__name__)
@@ -43,9 +43,13 @@ def _bandwidth(playlist: Any) -> float:
     return float(value) if value else float("inf")
 
 
-def _media_playlist(fetcher: Fetcher, url: str) -> tuple[FetchResult, Any]:
-    """The media playlist for ``url``: itself, or its lowest-bandwidth variant."""
-    page = fetcher.fetch_page(url)
+def _media_playlist(
+    fetcher: Fetcher, url: str, unless: Validators | None = None
+) -> tuple[FetchResult, Any]:
+    """The media playlist for ``url``: itself, or its lowest-bandwidth variant. ``unless`` are
+    the media playlist's validators from the last capture: :class:`NotModifiedError` when the
+    server says it is unchanged (its segments are then not fetched again)."""
+    page = fetcher.fetch_page(url, unless=unless)
     parsed = load_playlist(page)
     if not parsed.is_variant:
         return page, parsed
@@ -53,7 +57,7 @@ def _media_playlist(fetcher: Fetcher, url: str) -> tuple[FetchResult, Any]:
         raise FetchError(f"{page.final_url}: master playlist lists no variants")
     variant = min(parsed.playlists, key=_bandwidth)
     logger.info("HLS %s: taking variant %s", url, variant.absolute_uri)
-    page = fetcher.fetch_page(variant.absolute_uri)
+    page = fetcher.fetch_page(variant.absolute_uri, unless=unless)
     parsed = load_playlist(page)
     if parsed.is_variant:
         raise FetchError(f"{page.final_url}: variant playlist is itself a master playlist")
@@ -88,16 +92,19 @@ def capture_hls(
     *,
     max_bytes: int,
     max_segments: int | None = None,
+    unless: Validators | None = None,
 ) -> Download:
     """Fetch the stream at ``url`` into one ``.ts`` file stored under its sha256 in ``dest_dir``.
 
     A live playlist (no ``#EXT-X-ENDLIST``) is captured as listed at the moment of the fetch.
-    ``max_segments`` keeps only the first segments (a sample is enough to match). Raises
+    ``max_segments`` keeps only the first segments (a sample is enough to match). ``unless``
+    (the media playlist's validators at the last capture) makes the playlist request
+    conditional: :class:`NotModifiedError` when it is unchanged. Raises
     :class:`FetchError` for malformed or unsupported playlists (naming the URL), a refused or
     failing segment, or more than ``max_bytes`` in total.
     """
     started = time.monotonic()
-    page, parsed = _media_playlist(fetcher, url)
+    page, parsed = _media_playlist(fetcher, url, unless)
     segments = _check_segments(page, parsed)
     if max_segments is not None:
         segments = segments[: max(1, max_segments)]

@@ -28,6 +28,7 @@ from jianwang.media.probe import probe
 from jianwang.monitoring.crawler import CapturedItem, CrawlPolicy, crawl_site
 from jianwang.monitoring.fetch import Fetcher, Validators
 from jianwang.monitoring.sites import concurrency_of, credentials_of
+from jianwang.monitoring.visits import remember_pages, seen_pages
 from jianwang.signals.registry import SignalRegistry
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class SweepResult:
     captures_new: int = 0
     captures_seen: int = 0
     media_unchanged: int = 0  # media files the server confirmed unchanged: not transferred
+    pages_unchanged: int = 0  # pages the server confirmed unchanged: read from their last copy
     interrupted: bool = False  # stopped on request: the site's last sweep time is not moved on
     detections: int = 0
     errors: list[str] = field(default_factory=list)
@@ -188,6 +190,7 @@ def sweep_site(
         credentials = credentials_of(site)  # a malformed entry stops the sweep before it starts
         name = site.name
         known = known_media(session, site_id)
+        pages_seen = seen_pages(session, site_id)
         if indexes is None:
             indexes = open_indexes(session, settings.index_dir, registry)
     result = SweepResult(site=name)
@@ -229,14 +232,22 @@ def sweep_site(
         fetch_settings, credentials=credentials, concurrency=policy.concurrency
     ) as fetcher:
         report = crawl_site(
-            fetcher, policy, media_dir=media_dir, on_item=handle, known=known.get, stopping=stopping
+            fetcher,
+            policy,
+            media_dir=media_dir,
+            on_item=handle,
+            known=known.get,
+            seen=pages_seen.get,
+            stopping=stopping,
         )
     result.wall_s = time.perf_counter() - started
     result.pages = report.pages_fetched
     result.media_unchanged = report.media_unchanged
+    result.pages_unchanged = report.pages_unchanged
     result.interrupted = report.interrupted
     result.errors.extend(f"{err.url}: {err.reason}" for err in report.errors)
     with transaction(factory) as session:
+        remember_pages(session, site_id, report.pages)  # interrupted too: what was seen stands
         site_row = session.get(Site, site_id)
         assert site_row is not None
         if not result.interrupted:

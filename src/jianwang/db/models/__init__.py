@@ -23,7 +23,7 @@ from jianwang.db.models.enums import (
     SiteStatus,
     WorkKind,
 )
-from jianwang.db.models.monitoring import Artefact, Capture, Site
+from jianwang.db.models.monitoring import Artefact, Capture, PageVisit, Site
 from jianwang.db.models.people import Authority, User
 from jianwang.db.models.system import Job, LedgerEntry
 
@@ -46,6 +46,7 @@ __all__ = [
     "Notice",
     "NoticeKind",
     "NoticeStatus",
+    "PageVisit",
     "ProtectionBatch",
     "ReferenceAsset",
     "RightsHolder",

@@ -110,3 +110,22 @@ class Artefact(TimestampMixin, Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     capture: Mapped[Capture] = relationship(back_populates="artefacts")
+
+
+class PageVisit(Base):
+    """The last fetch of one page of a site: its validators and stored copy, so the next sweep
+    asks for it conditionally and, told it is unchanged, reads its links from the copy."""
+
+    __tablename__ = "page_visits"
+    __table_args__ = (UniqueConstraint("site_id", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    final_url: Mapped[str] = mapped_column(String(2000))
+    etag: Mapped[str | None] = mapped_column(String(300))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(1000))
+    content_type: Mapped[str] = mapped_column(String(200))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,5 +1,6 @@
 """sites get concurrency, credentials and browser mode; captures keep sampled spans and
-evidence artefacts; detections link re-uploads
+evidence artefacts; detections link re-uploads; page visits keep validators for incremental
+sweeps
 
 Revision ID: 0003
 Revises: 0002
@@ -52,9 +53,30 @@ def upgrade() -> None:
     with op.batch_alter_table("artefacts") as batch:
         batch.create_index(batch.f("ix_artefacts_capture_id"), ["capture_id"], unique=False)
         batch.create_index(batch.f("ix_artefacts_detection_id"), ["detection_id"], unique=False)
+    op.create_table(
+        "page_visits",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column("final_url", sa.String(length=2000), nullable=False),
+        sa.Column("etag", sa.String(length=300), nullable=True),
+        sa.Column("last_modified", sa.String(length=100), nullable=True),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("path", sa.String(length=1000), nullable=False),
+        sa.Column("content_type", sa.String(length=200), nullable=False),
+        sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_page_visits_site_id_sites")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_page_visits")),
+        sa.UniqueConstraint("site_id", "url", name=op.f("uq_page_visits_site_id_url")),
+    )
+    with op.batch_alter_table("page_visits") as batch:
+        batch.create_index(batch.f("ix_page_visits_site_id"), ["site_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("page_visits")
     op.drop_table("artefacts")
     with op.batch_alter_table("detections") as batch:
         batch.drop_column("reupload_of_id")
