@@ -61,6 +61,18 @@ class Settings(BaseSettings):
     max_media_seconds: float = Field(
         default=4 * 3600.0, gt=0, description="Longest stretch of media decoded from one input."
     )
+    stream_sample_over_s: float = Field(
+        default=900.0,
+        gt=0,
+        description="HLS streams longer than this are sampled (a few stretches spread over the "
+        "stream), not fetched whole.",
+    )
+    stream_sample_windows: int = Field(
+        default=5, ge=1, le=50, description="Stretches taken from a sampled stream."
+    )
+    stream_sample_window_s: float = Field(
+        default=60.0, gt=0, description="Length of each stretch taken from a sampled stream."
+    )
     browser_executable: str | None = Field(
         default=None,
         description="Chromium for browser mode; default: Debian's /usr/lib/chromium/chromium, "

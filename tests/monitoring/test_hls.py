@@ -200,3 +200,38 @@ def test_segments_pointing_inside_are_refused(tmp_path: Path) -> None:
     ):
         capture_hls(f, "http://cdn.example/live.m3u8", tmp_path / "c", max_bytes=1_000_000)
     assert requested == ["http://93.184.216.34/live.m3u8"]
+
+
+def test_a_long_stream_is_sampled_in_stretches_that_play_back_to_back(tmp_path: Path) -> None:
+    """A stream over the sampling length is fetched as a few stretches spread over it, joined
+    with continuous timestamps; ``source_spans`` says where in the stream each one lies."""
+    clip = make_clip(tmp_path / "long.mp4", seed=3, seconds=12.0)
+    hls = segment_to_hls(clip, tmp_path / "long", segment_s=1.0).parent
+    settings = Settings(
+        allow_private_hosts=True,
+        data_dir=tmp_path,
+        stream_sample_over_s=6.0,
+        stream_sample_windows=3,
+        stream_sample_window_s=2.0,
+    )
+    with (
+        SandboxServer([SandboxSite("tube", hls_routes(hls, "/film"))]) as server,
+        Fetcher(settings, backoff_s=0.0) as fetcher,
+    ):
+        url = server.base_url("tube") + "/film/index.m3u8"
+        result = capture_hls(fetcher, url, tmp_path / "content", max_bytes=50_000_000)
+    assert result.path.suffix == ".mkv" and result.content_type == "video/x-matroska"
+    assert result.source_spans is not None and len(result.source_spans) == 3
+    starts = [source for _, source, _ in result.source_spans]
+    assert starts[0] == 0.0 and 4.0 <= starts[1] <= 6.0 and starts[2] >= 9.0  # spread out
+    at = 0.0
+    for start, _, duration in result.source_spans:
+        assert start == pytest.approx(at, abs=0.05) and 1.5 <= duration <= 3.5
+        at += duration
+    assert result.parts < 12  # not every segment
+    assert decoded_seconds(result.path) == pytest.approx(at, abs=0.3)
+    with av.open(str(result.path)) as container:
+        times = [float(f.time) for f in container.decode(video=0)]
+        assert {s.type for s in container.streams} == {"video", "audio"}
+    gaps = np.diff(times)
+    assert times[0] == pytest.approx(0.0, abs=0.05) and gaps.max() < 0.1  # no holes, no jumps

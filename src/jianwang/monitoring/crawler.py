@@ -500,6 +500,7 @@ class _Crawl:
                 redirect_chain=download.redirect_chain,
                 resolved_ip=download.resolved_ip,
                 response_headers=download.headers,
+                source_spans=download.source_spans,
                 page_path=page_path,
                 screenshot_path=screenshot_path,
                 view_count=self.view_counts.get(page.final_url),

@@ -159,6 +159,8 @@ class Download:
     resolved_ip: str | None
     resumed_from: int = 0
     parts: int = 1
+    # A sampled stream: (start in the file, start in the stream, duration) of each stretch.
+    source_spans: tuple[tuple[float, float, float], ...] | None = None
 
 
 @dataclass

@@ -5,7 +5,8 @@ Every request (master playlist, variant playlist, each segment) goes through the
 address. From a master playlist the lowest-bandwidth variant is taken: it is the cheapest to
 fetch and still enough to fingerprint. MPEG-TS segments of one rendition concatenate into a
 valid TS stream, so the segments are appended in playlist order to one file, hashed on the way,
-and stored content-addressed like any other download.
+and stored content-addressed like any other download. A long finished stream (a whole film) is
+sampled instead: a few stretches spread over it are enough to say which work it is.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import m3u8
 
 from jianwang.errors import FetchError
 from jianwang.monitoring.fetch import Download, Fetcher, FetchResult, Validators
-from jianwang.monitoring.segments import append_segments
+from jianwang.monitoring.segments import append_segments, sample_segments, sample_windows
 
 logger = logging.getLogger(__name__)
 
 TS_CONTENT_TYPE = "video/mp2t"
+SAMPLED_CONTENT_TYPE = "video/x-matroska"
 
 
 def load_playlist(page: FetchResult) -> Any:
@@ -97,7 +99,9 @@ def capture_hls(
     """Fetch the stream at ``url`` into one ``.ts`` file stored under its sha256 in ``dest_dir``.
 
     A live playlist (no ``#EXT-X-ENDLIST``) is captured as listed at the moment of the fetch.
-    ``max_segments`` keeps only the first segments (a sample is enough to match). ``unless``
+    ``max_segments`` keeps only the first segments. A finished (VOD) stream longer than
+    ``settings.stream_sample_over_s`` is sampled instead: a few stretches spread over it are
+    joined into one ``.mkv`` and ``Download.source_spans`` says where each came from. ``unless``
     (the media playlist's validators at the last capture) makes the playlist request
     conditional: :class:`NotModifiedError` when it is unchanged. Raises
     :class:`FetchError` for malformed or unsupported playlists (naming the URL), a refused or
@@ -108,6 +112,41 @@ def capture_hls(
     segments = _check_segments(page, parsed)
     if max_segments is not None:
         segments = segments[: max(1, max_segments)]
+    settings = fetcher.settings
+    runs = (
+        sample_windows(
+            [float(s.duration or 0.0) for s in segments],
+            over_s=settings.stream_sample_over_s,
+            windows=settings.stream_sample_windows,
+            window_s=settings.stream_sample_window_s,
+        )
+        if parsed.is_endlist
+        else None  # a live playlist lists only its last few segments: take them as they are
+    )
+    if runs is not None:
+        starts = [0.0]
+        for segment in segments[:-1]:
+            starts.append(starts[-1] + float(segment.duration or 0.0))
+        download = sample_segments(
+            fetcher,
+            url,
+            page,
+            [(starts[run[0]], [segments[i].absolute_uri for i in run]) for run in runs],
+            dest_dir,
+            max_bytes=max_bytes,
+            started=started,
+            content_type=SAMPLED_CONTENT_TYPE,
+        )
+        logger.info(
+            "HLS %s: %.0f s long, sampled %d stretches (%d of %d segments) -> %s",
+            url,
+            sum(float(s.duration or 0.0) for s in segments),
+            len(runs),
+            download.parts,
+            len(segments),
+            download.path.name,
+        )
+        return download
     download = append_segments(
         fetcher,
         url,
