@@ -87,9 +87,9 @@ def test_protected_programme_is_detected_soon_after_it_starts(
     with transaction(factory) as s:
         capture = s.get(Capture, first.capture_id)
         assert capture is not None and capture.media_url == url
-        assert capture.source_spans == [[0.0, first.stream_start_s, pytest.approx(
-            first.stream_end_s - first.stream_start_s
-        )]]
+        assert capture.source_spans == [
+            [0.0, first.stream_start_s, pytest.approx(first.stream_end_s - first.stream_start_s)]
+        ]
         detections = s.scalars(select(Detection).where(Detection.capture_id == capture.id)).all()
         assert detections and all(d.work.title == "The Final" for d in detections)
         kinds = [e.kind for e in s.scalars(select(LedgerEntry).order_by(LedgerEntry.seq))]

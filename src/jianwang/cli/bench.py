@@ -21,6 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from jianwang.bench import monitor as monitor_bench
 from jianwang.bench import text as text_bench
 from jianwang.bench.audio import (
     FALSE_MATCH_TARGET,
@@ -420,4 +421,115 @@ def text_tables(result: text_bench.TextBenchResult) -> list[Table]:
     return [
         results_table(title, ["transform", "recall", "queries", "target", text_bench.PEER], rows),
         results_table("Text costs", ["figure", "measured", "target"], costs),
+    ]
+
+
+@app.command("monitor")
+def monitor(
+    corpus: CorpusOption,
+    out: OutOption,
+    seed: SeedOption = 2026,
+    live: Annotated[
+        bool, typer.Option("--live/--no-live", help="Also watch the live channel (about 1 min).")
+    ] = True,
+    as_json: JsonFlag = False,
+) -> None:
+    """Monitoring: sweep a sandbox of pirate video, music and novel sites and a licensed
+    platform (200+ pages, 100+ media items) in full, then incrementally after new items are
+    published; watch a live HLS channel that puts a protected film on air at a known moment.
+    Reports detections against the planted answers, refetches, live latency and where the
+    time goes."""
+    if not corpus.is_dir():
+        raise UserError(f"{corpus}: no such corpus folder")
+    with _progress() as progress:
+        result = monitor_bench.run_monitor_bench(
+            corpus, seed=seed, progress=_Bar(progress), live=live
+        )
+    _finish(result.to_json(), monitor_tables(result), out, as_json=as_json)
+
+
+def monitor_tables(result: monitor_bench.MonitorBenchResult) -> list[Table]:
+    """Detections per sweep and live, then costs and where the time goes."""
+    checks = result.checks()
+    live = result.live
+    rows = [
+        Row(
+            (
+                f"{sweep.label} sweep",
+                f"{sweep.correct}/{sweep.expected}",
+                str(sweep.false),
+                f"{sweep.pages} pages, {sweep.captures_new} new captures, "
+                f"{sweep.media_unchanged} media unchanged",
+            ),
+            verdict(checks[f"every_detection_{sweep.label}"], sweep.false == 0),
+        )
+        for sweep in (result.full, result.incremental)
+    ]
+    if live is not None:
+        rows.append(
+            Row(
+                (
+                    "live channel",
+                    f"{int(live.detected)}/1",
+                    str(live.false_detections),
+                    "-" if live.latency_s is None else f"{live.latency_s:.1f} s after on air",
+                ),
+                verdict(live.detected, live.false_detections == 0, checks["live_latency"]),
+            )
+        )
+    refetch = result.refetch_fraction
+    full = result.full
+    costs = [
+        Row(
+            (
+                "incremental refetch (unchanged items)",
+                "-"
+                if refetch is None
+                else f"{refetch:.3f} ({result.refetched_items}/{result.unchanged_items})",
+                monitor_bench.REFETCH_TARGET.describe(),
+            ),
+            checks["refetch_fraction"],
+        ),
+        Row(
+            (
+                "live detection latency (s)",
+                "-" if live is None or live.latency_s is None else f"{live.latency_s:.1f}",
+                monitor_bench.LIVE_LATENCY_TARGET.describe(),
+            ),
+            checks["live_latency"],
+        ),
+        Row(("pages per minute (full sweep)", f"{result.pages_per_min:.0f}", "-"), None),
+        Row(("media hours per hour", f"{result.media_hours_per_hour:.1f}", "-"), None),
+        Row(
+            (
+                "CPU s per captured item",
+                "-" if result.cpu_s_per_item is None else f"{result.cpu_s_per_item:.2f}",
+                "-",
+            ),
+            None,
+        ),
+        Row(
+            (
+                "time: crawl (fetch, parse) / record and match (decode)",
+                f"{full.crawl_s:.0f} s / {full.handling_s:.0f} s of {full.wall_s:.0f} s",
+                "decode-bound",
+            ),
+            full.handling_s >= full.crawl_s,
+        ),
+        Row(
+            (
+                "sandbox",
+                f"{full.pages} pages, {result.media_items} media, {result.text_items} texts",
+                f"≥ {monitor_bench.MIN_PAGES} pages, ≥ {monitor_bench.MIN_MEDIA_ITEMS} media",
+            ),
+            verdict(checks["pages_at_least_200"], checks["media_items_at_least_100"]),
+        ),
+    ]
+    return [
+        results_table(
+            f"Monitoring — seed {result.seed}, {result.works} protected works",
+            ["run", "detections", "false", "notes"],
+            rows,
+        ),
+        results_table("Monitoring costs", ["figure", "measured", "target"], costs),
     ]

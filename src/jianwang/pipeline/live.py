@@ -165,6 +165,7 @@ def watch_live(
                 registry=registry,
                 limits=limits,
                 views=views,
+                content_dir=Path(settings.content_dir),
             )
             found = [
                 LiveDetection(

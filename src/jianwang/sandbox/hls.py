@@ -83,7 +83,12 @@ def _reencode(src: Path, playlist: Path, segment_s: float) -> None:
             frames_out = 0
             for packet in inp.demux(streams):
                 enc = encoders[packet.stream.index]
-                for decoded in packet.decode():
+                try:
+                    decoded_frames = packet.decode()
+                except av.FFmpegError as exc:  # a damaged packet: players skip it too
+                    logger.debug("%s: skipping a packet that does not decode: %s", src, exc)
+                    continue
+                for decoded in decoded_frames:
                     frame: Any = decoded
                     if isinstance(decoded, av.VideoFrame):
                         frame = decoded.reformat(

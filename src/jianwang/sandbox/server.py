@@ -104,14 +104,49 @@ class SandboxSite:
     robots_txt: str | None = DEFAULT_ROBOTS
 
 
+@dataclass(frozen=True)
+class ServedRequest:
+    """One request a sandbox site answered: what was asked and the status it got."""
+
+    site: str
+    method: str
+    path: str
+    status: int
+
+
+class RequestJournal:
+    """Every request the sites answered, in order: a benchmark counts from the server's side
+    which bodies a crawler fetched again (200) and which it was told were unchanged (304)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[ServedRequest] = []
+
+    def add(self, entry: ServedRequest) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self) -> list[ServedRequest]:
+        """A copy of what was recorded so far."""
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
 class _SiteServer(ThreadingHTTPServer):
     """A threading server that knows which site it serves."""
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], site: SandboxSite) -> None:
+    def __init__(
+        self, address: tuple[str, int], site: SandboxSite, journal: RequestJournal | None
+    ) -> None:
         self.site = site
+        self.journal = journal
         super().__init__(address, _Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -129,6 +164,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("sandbox %s: " + format, self.server.site.name, *args)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        journal = self.server.journal
+        if journal is not None:
+            path = unquote(urlsplit(self.path).path) or "/"
+            status = int(code) if str(code).isdigit() else 0
+            journal.add(ServedRequest(self.server.site.name, self.command, path, status))
+        super().log_request(code, size)
 
     def do_GET(self) -> None:
         self._serve(head=False)
@@ -271,6 +314,7 @@ class SandboxServer:
         *,
         ports: Mapping[str, int] | None = None,
         host: str = "127.0.0.1",
+        journal: RequestJournal | None = None,
     ) -> None:
         names = [site.name for site in sites]
         if len(set(names)) != len(names):
@@ -278,6 +322,7 @@ class SandboxServer:
         self.sites = {site.name: site for site in sites}
         self._ports = dict(ports or {})
         self._host = host
+        self.journal = journal
         self._servers: dict[str, _SiteServer] = {}
         self._threads: list[threading.Thread] = []
 
@@ -299,7 +344,7 @@ class SandboxServer:
             return
         try:
             for name, site in self.sites.items():
-                server = _SiteServer((self._host, self._ports.get(name, 0)), site)
+                server = _SiteServer((self._host, self._ports.get(name, 0)), site, self.journal)
                 self._servers[name] = server
                 thread = threading.Thread(
                     target=server.serve_forever,
