@@ -432,6 +432,10 @@ def monitor(
     live: Annotated[
         bool, typer.Option("--live/--no-live", help="Also watch the live channel (about 1 min).")
     ] = True,
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="A smoke run: a few items of each kind (size not judged)."),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Monitoring: sweep a sandbox of pirate video, music and novel sites and a licensed
@@ -443,7 +447,7 @@ def monitor(
         raise UserError(f"{corpus}: no such corpus folder")
     with _progress() as progress:
         result = monitor_bench.run_monitor_bench(
-            corpus, seed=seed, progress=_Bar(progress), live=live
+            corpus, seed=seed, progress=_Bar(progress), live=live, quick=quick
         )
     _finish(result.to_json(), monitor_tables(result), out, as_json=as_json)
 
@@ -527,7 +531,8 @@ def monitor_tables(result: monitor_bench.MonitorBenchResult) -> list[Table]:
     ]
     return [
         results_table(
-            f"Monitoring — seed {result.seed}, {result.works} protected works",
+            f"Monitoring — seed {result.seed}, {result.works} protected works"
+            f"{', quick' if result.quick else ''}",
             ["run", "detections", "false", "notes"],
             rows,
         ),

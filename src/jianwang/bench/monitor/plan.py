@@ -36,12 +36,22 @@ MUSIC_SITE = "pirate-music"
 NOVEL_SITE = "pirate-novels"
 PLATFORM = "licensed-platform"
 
-FILMS = 6
-SONGS = 10
-NOVELS = 3
-SYNTH_CLIPS = 12
+
+@dataclass(frozen=True)
+class Scale:
+    """How many works and filler items the sandbox gets (a quick run takes a few of each)."""
+
+    films: int = 6
+    songs: int = 10
+    novels: int = 3
+    synth_clips: int = 12
+    live_filler_s: float = 20.0
+    unrelated_limit: int | None = None  # corpus items served as unrelated, per kind
+
+
+FULL = Scale()
+QUICK = Scale(films=2, songs=2, novels=1, synth_clips=2, live_filler_s=8.0, unrelated_limit=3)
 MIN_FILM_S = 12.0
-LIVE_FILLER_S = 20.0
 MIN_SONG_S = 25.0
 PIRATED_CHAPTERS_PER_NOVEL = 2
 
@@ -106,8 +116,11 @@ def _pick(items: list[Track], count: int, rng: np.random.Generator) -> list[Trac
 
 
 class _Builder:
-    def __init__(self, corpus: Path, work_dir: Path, seed: int, progress: ProgressFn) -> None:
+    def __init__(
+        self, corpus: Path, work_dir: Path, seed: int, progress: ProgressFn, scale: Scale
+    ) -> None:
         self.corpus = corpus
+        self.scale = scale
         self.dir = work_dir
         self.rng = np.random.default_rng([seed, 6])
         self.seed = seed
@@ -132,7 +145,7 @@ class _Builder:
         tracks, _ = read_manifest(self.corpus, kind=lambda k: k.startswith("video"))
         split = split_corpus(tracks, seed=self.seed, holdout=0.0, min_track_s=0.0)
         usable = [t for t in split.references if t.duration_s >= MIN_FILM_S]
-        chosen = _pick(usable, FILMS, self.rng)
+        chosen = _pick(usable, self.scale.films, self.rng)
         names = {t.file for t in chosen}
         copies = [
             ("reencoded", Transform(scale=0.5, video_bitrate=250_000, audio_bitrate=64_000), False),
@@ -154,7 +167,7 @@ class _Builder:
                 self.serve(
                     PLATFORM, SiteItem(f"{title} 正版", "video", official), title, licensed=True
                 )
-        others = [t for t in split.references if t.file not in names]
+        others = self.unrelated([t for t in split.references if t.file not in names])
         for n, track in enumerate(others):
             as_hls = n % 4 == 0
             self.serve(
@@ -162,13 +175,13 @@ class _Builder:
                 SiteItem(f"Clip {_title(track)}", "video", track.path, as_hls=as_hls),
                 None,
             )
-        for n in range(SYNTH_CLIPS):
-            self.progress("synthesised unrelated clips", n, SYNTH_CLIPS)
+        for n in range(self.scale.synth_clips):
+            self.progress("synthesised unrelated clips", n, self.scale.synth_clips)
             path = synth_video(self.dir / "copies" / f"vlog{n}.mp4", 7000 + n, 8.0, fps=15.0)
             self.serve(VIDEO_SITE, SiteItem(f"Vlog {n + 1}", "video", path), None)
         # The live stream: an unrelated programme on air, then a protected film.
         filler = self.dir / "copies" / "live-news.mp4"
-        self.world.live_filler = synth_video(filler, 7900, LIVE_FILLER_S, fps=15.0)
+        self.world.live_filler = synth_video(filler, 7900, self.scale.live_filler_s, fps=15.0)
         self.world.live_programme = chosen[-1].path if chosen else None
         self.world.live_work = f"Film {_title(chosen[-1])}" if chosen else None
 
@@ -176,7 +189,7 @@ class _Builder:
         tracks, _ = read_manifest(self.corpus, kind=lambda k: k.startswith("audio"))
         split = split_corpus(tracks, seed=self.seed, holdout=0.0, min_track_s=0.0)
         usable = [t for t in split.references if t.duration_s >= MIN_SONG_S]
-        chosen = _pick(usable, SONGS, self.rng)
+        chosen = _pick(usable, self.scale.songs, self.rng)
         names = {t.file for t in chosen}
         copies = [
             ("mp3-64k", ".mp3", Transform(audio_bitrate=64_000)),
@@ -196,11 +209,8 @@ class _Builder:
                 self.serve(
                     PLATFORM, SiteItem(f"{title} 正版", "audio", official), title, licensed=True
                 )
-        for track in split.references:
-            if track.file not in names:
-                self.serve(
-                    MUSIC_SITE, SiteItem(f"Track {_title(track)}", "audio", track.path), None
-                )
+        for track in self.unrelated([t for t in split.references if t.file not in names]):
+            self.serve(MUSIC_SITE, SiteItem(f"Track {_title(track)}", "audio", track.path), None)
 
     def novels(self) -> None:
         tracks, _ = read_manifest(self.corpus, kind=lambda k: k.startswith("text"))
@@ -213,9 +223,16 @@ class _Builder:
         # Bible books share verses with one another: none is made a protected work, so a
         # passage quoted in two of them never counts as a false detection.
         eligible = [i for i, (t, _) in enumerate(texts) if "kjv" not in t.file]
-        chosen = {eligible[int(i)] for i in self.rng.permutation(len(eligible))[:NOVELS]}
+        chosen = {
+            eligible[int(i)] for i in self.rng.permutation(len(eligible))[: self.scale.novels]
+        }
         to_traditional = opencc.OpenCC("s2t")
+        unrelated = {i for i, _ in enumerate(texts) if i not in chosen}
+        if self.scale.unrelated_limit is not None:
+            unrelated = set(sorted(unrelated)[: self.scale.unrelated_limit])
         for i, (track, text) in enumerate(texts):
+            if i not in chosen and i not in unrelated:
+                continue
             title = f"Book {_title(track)}"
             chapters = cut_chapters(text, self.rng)
             if i in chosen:
@@ -230,6 +247,11 @@ class _Builder:
             for n, chapter in enumerate(chapters):
                 item = SiteItem(f"{title} 第{n + 1}章", "text", text=chapter, group=title)
                 self.serve(NOVEL_SITE, item, None)
+
+    def unrelated(self, tracks: list[Track]) -> list[Track]:
+        """The corpus items served as unrelated content (all of them, or a quick run's few)."""
+        limit = self.scale.unrelated_limit
+        return tracks if limit is None else tracks[:limit]
 
     def additions(self) -> dict[str, list[tuple[SiteItem, str | None]]]:
         """New items each pirate site publishes after the first sweep: one more pirated copy
@@ -285,11 +307,13 @@ class _Builder:
         ]
 
 
-def build_world(corpus: Path, work_dir: Path, *, seed: int, progress: ProgressFn) -> World:
+def build_world(
+    corpus: Path, work_dir: Path, *, seed: int, progress: ProgressFn, scale: Scale = FULL
+) -> World:
     """Choose the works, make the copies, and lay out the four sites (see the module)."""
     if not (corpus / "MANIFEST.csv").is_file():
         raise UserError(f"{corpus}: not a corpus folder (no MANIFEST.csv)")
-    builder = _Builder(corpus, work_dir, seed, progress)
+    builder = _Builder(corpus, work_dir, seed, progress, scale)
     builder.films()
     builder.songs()
     builder.novels()

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from jianwang.bench.monitor.plan import Expected, World, build_world
+from jianwang.bench.monitor.plan import FULL, QUICK, Expected, World, build_world
 from jianwang.bench.monitor.result import (
     ItemScore,
     LiveFigures,
@@ -308,13 +308,15 @@ def _watch_live(
 
 
 def run_monitor_bench(
-    corpus: Path, *, seed: int, progress: ProgressFn, live: bool = True
+    corpus: Path, *, seed: int, progress: ProgressFn, live: bool = True, quick: bool = False
 ) -> MonitorBenchResult:
-    """The whole benchmark (see the package docstring)."""
+    """The whole benchmark (see the package docstring); ``quick`` serves a few items of each
+    kind (a smoke run: its sandbox is too small to judge the targets)."""
     registry, limits = default_registry(), DecodeLimits()
     with tempfile.TemporaryDirectory(prefix="jianwang-bench-monitor-") as tmp:
         root = Path(tmp)
-        world = build_world(corpus, root / "world", seed=seed, progress=progress)
+        scale = QUICK if quick else FULL
+        world = build_world(corpus, root / "world", seed=seed, progress=progress, scale=scale)
         assert world.live_filler is not None and world.live_programme is not None
         progress("cutting the live channel", 0, 1)
         filler = programme_segments(world.live_filler, root / "live" / "filler")
@@ -378,6 +380,7 @@ def run_monitor_bench(
                 )
     return MonitorBenchResult(
         seed=seed,
+        quick=quick,
         corpus=str(corpus),
         works=len(world.works),
         media_items=world.media_items,
