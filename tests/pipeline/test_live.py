@@ -16,9 +16,10 @@ from sqlalchemy import select
 from jianwang.cli.main import run
 from jianwang.config import Settings
 from jianwang.db import create_db_engine, session_factory, transaction
-from jianwang.db.models import Capture, Detection, LedgerEntry, Site
+from jianwang.db.models import Capture, Detection, LedgerEntry, Site, SiteStatus
 from jianwang.media.limits import DecodeLimits
-from jianwang.pipeline.live import watch_live
+from jianwang.monitoring.sites import live_streams
+from jianwang.pipeline.live import LiveDetection, keep_watching, watch_live
 from jianwang.sandbox.live import LiveChannel, programme_segments
 from jianwang.sandbox.server import SandboxServer, SandboxSite
 from jianwang.signals.registry import default_registry
@@ -118,3 +119,55 @@ def test_monitor_live_command_reports_detections_as_json(
     assert summary["ended"] and summary["detections"] == 1 and summary["segments"] >= 4
     missing = ["--data-dir", str(data), "monitor", "live", "--site", "nope"]
     assert run(missing) != 0
+
+
+def test_a_running_monitor_keeps_watching_its_live_sites(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Active live sites' playlists are listed for watching; a watch starts again after its
+    stream ends, until stopped; a shut-down site is not watched."""
+    monkeypatch.setenv("JIANWANG_ALLOW_PRIVATE_HOSTS", "true")
+    data = tmp_path / "data"
+    ref = film(tmp_path / "Final.mp4", seed=74, seconds=12)
+    add = ["works", "add", "--title", "Derby", "--kind", "live_event", "--rights-holder", "TV"]
+    assert run(["--data-dir", str(data), *add, "--reference", str(ref)]) == 0
+    channel = LiveChannel(programme_segments(ref, tmp_path / "p"), started_at=1.0)
+    settings = Settings(data_dir=data, allow_private_hosts=True)
+    factory = session_factory(create_db_engine(settings.db_url))
+    with SandboxServer([SandboxSite("tv", channel.routes())]) as server:
+        url = server.base_url("tv") + "/live/index.m3u8"
+        args = ["sites", "add", "--name", "tv", "--kind", "live", "--seed", url]
+        assert run(["--data-dir", str(data), *args]) == 0
+        args = ["sites", "add", "--name", "web", "--kind", "video", "--seed", "http://x.example/"]
+        assert run(["--data-dir", str(data), *args]) == 0
+        with transaction(factory) as s:
+            streams = live_streams(s)
+        assert [u for _, u in streams] == [url]
+        stop = threading.Event()
+        runs: list[str] = []
+
+        def on_air(event: LiveDetection) -> None:
+            runs.append(event.work)
+            if len(runs) == 2:  # seen again on the second watch of the (ended) stream
+                stop.set()
+
+        options = {"settings": settings, "registry": default_registry(), "limits": DecodeLimits()}
+        found = keep_watching(
+            factory,
+            site_id=streams[0][0],
+            url=url,
+            stop=stop,
+            retry_s=0.05,
+            on_detection=on_air,
+            **options,
+        )
+        assert found == 2 and runs == ["Derby", "Derby"]
+        with transaction(factory) as s:
+            s.get(Site, streams[0][0]).status = SiteStatus.SHUT_DOWN  # type: ignore[union-attr]
+            assert live_streams(s) == []
+        assert (
+            keep_watching(
+                factory, site_id=streams[0][0], url=url, stop=threading.Event(), **options
+            )
+            == 0
+        )

@@ -16,8 +16,8 @@ from jianwang.cli.output import print_table, to_json
 from jianwang.cli.signals import stop_on_signals
 from jianwang.errors import UserError
 from jianwang.monitoring.schedule import parse_interval, run_schedule
-from jianwang.monitoring.sites import active_site_ids
-from jianwang.pipeline.live import LiveDetection, watch_live
+from jianwang.monitoring.sites import active_site_ids, live_streams
+from jianwang.pipeline.live import LiveDetection, keep_watching, waiter, watch_live
 from jianwang.pipeline.staydown import recheck_captures, run_due_rechecks
 from jianwang.pipeline.sweep import SweepResult, sweep_site
 
@@ -122,8 +122,10 @@ def start_cmd(
 
     A site is due when it has a schedule (``sites add --schedule 6h``) and its last complete
     sweep is that long ago. Captures under a sent takedown notice are checked again once its
-    deadline passes, and then daily (staydown), shut-down sites included. Stopping finishes
-    the page in hand and ends the sweep early; that
+    deadline passes, and then daily (staydown), shut-down sites included. Every active live
+    site's .m3u8 seeds are watched continuously meanwhile (as ``monitor live``), each started
+    again a minute after its stream ends. Stopping finishes the page in hand and ends the
+    sweep early; that
     sweep does not count, so the site is swept again on the next start.
     """
     app_ctx = app_context(ctx)
@@ -156,18 +158,45 @@ def start_cmd(
             else:
                 typer.echo(f"staydown: capture {result.capture_id} {result.verdict} ({result.url})")
 
+    def on_air(event: LiveDetection) -> None:
+        if as_json:
+            typer.echo(to_json(event))
+        else:
+            typer.echo(f"live: {event.work} on air (capture {event.capture_id})")
+
+    with app_ctx.transaction() as session:
+        streams = live_streams(session)
+    watchers = [
+        threading.Thread(
+            target=keep_watching,
+            kwargs={
+                "site_id": site_id,
+                "url": url,
+                "stop": stop,
+                "settings": app_ctx.settings,
+                "registry": app_ctx.registry,
+                "limits": app_ctx.limits,
+                "indexes": indexes,
+                "on_detection": on_air,
+            },
+            args=(app_ctx.sessions,),
+            name=f"live-{site_id}",
+            daemon=True,
+        )
+        for site_id, url in streams
+    ]
+    for watcher in watchers:
+        watcher.start()
     if not as_json:
-        typer.echo("monitoring scheduled sites; press Ctrl-C to stop")
-    run_schedule(app_ctx.sessions, sweep, stop=stop, between=staydown)
-
-
-def _waiter(stop: threading.Event) -> Callable[[float], None]:
-    """A sleep that a stop request cuts short."""
-
-    def wait(seconds: float) -> None:
-        stop.wait(seconds)
-
-    return wait
+        typer.echo(
+            f"monitoring scheduled sites and {len(watchers)} live stream(s); press Ctrl-C to stop"
+        )
+    try:
+        run_schedule(app_ctx.sessions, sweep, stop=stop, between=staydown)
+    finally:
+        stop.set()
+        for watcher in watchers:
+            watcher.join(timeout=30)
 
 
 @app.command("live")
@@ -227,7 +256,7 @@ def live_cmd(
         indexes=indexes,
         window_s=window,
         stopping=stop.is_set,
-        sleep=_waiter(stop),
+        sleep=waiter(stop),
         max_duration_s=None if duration is None else parse_interval(duration).total_seconds(),
         on_detection=report,
     )

@@ -269,3 +269,14 @@ def active_site_ids(session: Session) -> list[int]:
     return list(
         session.scalars(select(Site.id).where(Site.status == SiteStatus.ACTIVE).order_by(Site.id))
     )
+
+
+def live_streams(session: Session) -> list[tuple[int, str]]:
+    """(site id, playlist URL) of every active live site's ``.m3u8`` seeds: what a running
+    monitor watches continuously."""
+    rows = session.scalars(
+        select(Site)
+        .where(Site.status == SiteStatus.ACTIVE, Site.kind == SiteKind.LIVE)
+        .order_by(Site.id)
+    )
+    return [(site.id, seed) for site in rows for seed in site.seeds if ".m3u8" in seed.lower()]

@@ -11,11 +11,13 @@ than hundreds of copies.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,6 +40,7 @@ from jianwang.signals.registry import SignalRegistry
 log = logging.getLogger(__name__)
 
 REPEAT_AFTER_S = 300.0
+RETRY_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -207,3 +210,46 @@ def watch_live(
             sleep=sleep,
         )
     return result
+
+
+def waiter(stop: threading.Event) -> Callable[[float], None]:
+    """A sleep between polls that a stop request cuts short."""
+
+    def wait(seconds: float) -> None:
+        stop.wait(seconds)
+
+    return wait
+
+
+def keep_watching(
+    factory: sessionmaker[Session],
+    *,
+    site_id: int,
+    url: str,
+    stop: threading.Event,
+    retry_s: float = RETRY_S,
+    **options: Any,
+) -> int:
+    """Watch ``url`` until ``stop`` is set, starting again ``retry_s`` after the stream ends or
+    fails (a channel off air comes back); returns the detections recorded. ``options`` go to
+    :func:`watch_live`. A site that cannot be watched at all (unknown, shut down) is logged and
+    given up."""
+    found = 0
+    while not stop.is_set():
+        try:
+            result = watch_live(
+                factory,
+                site_id=site_id,
+                url=url,
+                stopping=stop.is_set,
+                sleep=waiter(stop),
+                **options,
+            )
+        except UserError as exc:
+            log.error("live %s: %s; not watching it", url, exc)
+            return found
+        found += len(result.detections)
+        if not stop.is_set():
+            log.info("live %s: stream ended or failed; trying again in %.0f s", url, retry_s)
+            stop.wait(retry_s)
+    return found
