@@ -345,7 +345,7 @@ def test_a_site_added_with_browser_is_swept_with_screenshots(
         capture = session.scalars(select(Capture)).one()
         assert capture.media_url == page.replace("/video/1.html", "/media/1.mp4")
         kinds = {a.kind: a for a in session.scalars(select(Artefact))}
-        assert set(kinds) == {"page", "screenshot"}
+        assert set(kinds) == {"page", "headers", "screenshot"}
         shot = Path(kinds["screenshot"].path).read_bytes()
         assert kinds["screenshot"].content_type == "image/png" and _png_size(shot) == (1280, 720)
 

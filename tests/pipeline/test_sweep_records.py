@@ -3,6 +3,7 @@ each detection at its matched timecodes."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy import select
@@ -81,4 +82,15 @@ def test_a_sweep_records_view_counts_and_evidence(settings: Settings, tmp_path: 
         )
         assert kinds == ["keyframe"] * 3 + ["reference_keyframe"] * 3
         assert all(Path(a.path).is_file() for a in s.scalars(select(Artefact)))
+        # Each capture keeps its page and its HTTP exchange, hashed into its ledger entry.
+        for capture in captures.values():
+            own = {a.kind: a for a in capture.artefacts}
+            assert {"page", "headers"} <= set(own)
+            exchange = json.loads(Path(own["headers"].path).read_text(encoding="utf-8"))
+            assert exchange["status"] == 200 and exchange["resolved_ip"] == "127.0.0.1"
+            assert exchange["url"] == capture.media_url and "content-type" in exchange["headers"]
+            entry = s.scalars(
+                select(LedgerEntry).where(LedgerEntry.subject == f"capture:{capture.id}")
+            ).one()
+            assert entry.payload["artefacts"]["headers"] == own["headers"].sha256
         assert verify_chain(s) == []

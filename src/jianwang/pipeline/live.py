@@ -160,7 +160,7 @@ def watch_live(
         with transaction(factory) as session:
             site_row = session.get(Site, site_id)
             assert site_row is not None
-            capture, _ = record_capture(session, site=site_row, item=item)
+            capture, _ = record_capture(session, site=site_row, item=item, store=store)
             outcome = detect_capture(
                 session,
                 capture=capture,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jianwang.catalog.indexes import IndexSet, open_indexes
 from jianwang.config import Settings
+from jianwang.content import ContentStore
 from jianwang.db import transaction, utcnow
 from jianwang.db.models import AssetKind, Capture, Site, SiteStatus
 from jianwang.detections.service import detect_capture
@@ -60,8 +61,12 @@ def _length_of(item: CapturedItem) -> float | None:
         return None
 
 
-def record_capture(session: Session, *, site: Site, item: CapturedItem) -> tuple[Capture, bool]:
-    """Store one captured item (once: the same bytes at the same page are the same capture)."""
+def record_capture(
+    session: Session, *, site: Site, item: CapturedItem, store: ContentStore
+) -> tuple[Capture, bool]:
+    """Store one captured item (once: the same bytes at the same page are the same capture),
+    with its evidence artefacts: the page, the HTTP exchange (status, final URL, redirects,
+    resolved IP, response headers) as JSON in ``store``, and a screenshot where there is one."""
     existing = session.scalar(
         select(Capture).where(
             Capture.site_id == site.id,
@@ -94,10 +99,21 @@ def record_capture(session: Session, *, site: Site, item: CapturedItem) -> tuple
     )
     session.add(capture)
     session.flush()
+    exchange = {
+        "url": item.media_url or item.page_url,
+        "final_url": item.final_url,
+        "redirect_chain": list(item.redirect_chain),
+        "status": item.http_status,
+        "resolved_ip": item.resolved_ip,
+        "fetched_at": item.fetched_at.isoformat(),
+        "headers": dict(item.response_headers),
+    }
+    headers_path = store.put_bytes(ledger.canonical_json(exchange), ".json").path
     artefacts = [
         add_artefact(session, capture=capture, kind=kind, path=path, content_type=mime)
         for kind, path, mime in (
             ("page", item.page_path, "text/html"),
+            ("headers", headers_path, "application/json"),
             ("screenshot", item.screenshot_path, "image/png"),
         )
         if path is not None
@@ -203,11 +219,13 @@ def sweep_site(
         finally:
             result.handling_s += time.perf_counter() - began
 
+    store = ContentStore(Path(settings.content_dir))
+
     def record_and_match(item: CapturedItem) -> None:
         with transaction(factory) as session:
             site_row = session.get(Site, site_id)
             assert site_row is not None
-            capture, new = record_capture(session, site=site_row, item=item)
+            capture, new = record_capture(session, site=site_row, item=item, store=store)
             if not new:
                 result.captures_seen += 1
                 return
