@@ -218,3 +218,26 @@ def test_iso_durations() -> None:
     assert iso_duration("PT1H2M3.5S") == pytest.approx(3723.5)
     assert iso_duration("P1DT1S") == 86401
     assert iso_duration("soon") is None and iso_duration(None) is None
+
+
+def test_a_long_presentation_is_sampled_in_stretches(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """Over the sampling length, stretches (initialization plus consecutive fragments) spread
+    over the presentation are joined into one file that plays back to back."""
+    settings = Settings(
+        allow_private_hosts=True,
+        data_dir=tmp_path,
+        stream_sample_over_s=5.0,
+        stream_sample_windows=2,
+        stream_sample_window_s=2.0,
+    )
+    url = sandbox.base_url("tube") + "/film/manifest.mpd"
+    with Fetcher(settings, backoff_s=0.0) as fetcher:
+        download, kind = capture_dash(fetcher, url, tmp_path / "c", max_bytes=10_000_000)
+    assert kind == "video" and download.path.suffix == ".mkv"
+    assert download.source_spans is not None
+    assert [source for _, source, _ in download.source_spans] == [0.0, 6.0]  # first and last
+    assert download.parts == 4  # two stretches of an initialization and one fragment
+    times = [f.t for f in iter_frames(download.path, fps=2.0)]
+    assert times[-1] == pytest.approx(3.5, abs=0.3)  # 2 s + 2 s, no gap between them

@@ -9,7 +9,9 @@ fragmented MP4, so they are appended to one file, hashed on the way and stored c
 like any other download. Segment addresses come from ``SegmentTemplate`` (``$Number$`` with
 ``duration``, or ``$Time$``/``$Number$`` with a ``SegmentTimeline``), ``SegmentList``, or a
 single ``BaseURL`` file; ``BaseURL`` elements at every level are resolved as the standard says.
-Live (``type="dynamic"``) presentations and encrypted ones are refused with a reason.
+Live (``type="dynamic"``) presentations and encrypted ones are refused with a reason. A long
+presentation whose segment durations the manifest gives is sampled like a long HLS film: a few
+stretches (each its initialization plus consecutive fragments) joined into one file.
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ from lxml import etree
 
 from jianwang.errors import FetchError
 from jianwang.monitoring.fetch import Download, Fetcher, FetchResult
-from jianwang.monitoring.segments import append_segments
+from jianwang.monitoring.segments import append_segments, sample_segments, sample_windows
 
 logger = logging.getLogger(__name__)
 
 MP4_CONTENT_TYPE = "video/mp4"
+SAMPLED_CONTENT_TYPE = "video/x-matroska"
 MAX_SEGMENTS = 100_000
 """More segments than this in one representation is a hostile or broken manifest."""
 _DURATION = re.compile(
@@ -48,6 +51,10 @@ class DashTrack:
     representation: str
     bandwidth: int
     urls: tuple[str, ...]
+    # Seconds of each media segment, where the manifest says (SegmentTemplate): a long
+    # presentation can then be sampled. ``has_init``: ``urls`` starts with the initialization.
+    durations: tuple[float, ...] | None = None
+    has_init: bool = False
 
 
 def _local(tag: object) -> str:
@@ -126,12 +133,15 @@ def _template_urls(
     bandwidth: int,
     total_s: float | None,
     manifest_url: str,
-) -> list[str]:
+) -> tuple[list[str], list[float]]:
+    """The initialization (first, when there is one) and media segment URLs, and each media
+    segment's duration in seconds."""
     media = attrs.get("media")
     if not media:
         raise FetchError(f"{manifest_url}: SegmentTemplate without a media address")
     start = int(attrs.get("startNumber", "1"))
     urls: list[str] = []
+    durations: list[float] = []
     init = attrs.get("initialization")
     if init:
         urls.append(urljoin(base, _fill(init, rep_id, bandwidth, start, 0)))
@@ -150,10 +160,11 @@ def _template_urls(
                 repeat = max(0, math.ceil((total_s * timescale - t) / d) - 1)
             for _ in range(repeat + 1):
                 urls.append(urljoin(base, _fill(media, rep_id, bandwidth, number, t)))
+                durations.append(d / timescale)
                 number, t = number + 1, t + d
                 if len(urls) > MAX_SEGMENTS:
                     raise FetchError(f"{manifest_url}: more than {MAX_SEGMENTS} segments")
-        return urls
+        return urls, durations
     duration = float(attrs.get("duration", "0"))
     if duration <= 0 or total_s is None:
         raise FetchError(f"{manifest_url}: SegmentTemplate without a duration or a timeline")
@@ -163,7 +174,8 @@ def _template_urls(
     for number in range(start, start + count):
         t = int((number - start) * duration)
         urls.append(urljoin(base, _fill(media, rep_id, bandwidth, number, t)))
-    return urls
+        durations.append(duration / timescale)
+    return urls, durations
 
 
 def parse_mpd(content: bytes, manifest_url: str) -> DashTrack:
@@ -199,13 +211,18 @@ def parse_mpd(content: bytes, manifest_url: str) -> DashTrack:
     rep_id = rep.get("id", "")
     base = _base(manifest_url, root, period, aset, rep)
     template = [_child(x, "SegmentTemplate") for x in (period, aset, rep)]
+    durations: list[float] = []
+    init_count = 0
     if any(t is not None for t in template):
         attrs = _merged(*template)
         timeline = next(
             (tl for t in reversed(template) if (tl := _child(t, "SegmentTimeline")) is not None),
             None,
         )
-        urls = _template_urls(attrs, timeline, base, rep_id, bandwidth, total_s, manifest_url)
+        urls, durations = _template_urls(
+            attrs, timeline, base, rep_id, bandwidth, total_s, manifest_url
+        )
+        init_count = len(urls) - len(durations)
     elif (seg_list := _first(_child(rep, "SegmentList"), _child(aset, "SegmentList"))) is not None:
         urls = []
         init = _child(seg_list, "Initialization")
@@ -216,6 +233,8 @@ def parse_mpd(content: bytes, manifest_url: str) -> DashTrack:
         urls = [base]  # one file (SegmentBase): the representation's BaseURL itself
     if not urls:
         raise FetchError(f"{manifest_url}: representation {rep_id!r} lists no segments")
+    if durations and init_count in (0, 1):
+        return DashTrack(kind, rep_id, bandwidth, tuple(urls), tuple(durations), init_count == 1)
     return DashTrack(kind, rep_id, bandwidth, tuple(urls))
 
 
@@ -240,6 +259,42 @@ def capture_dash(
     urls = list(track.urls)
     if max_segments is not None:
         urls = urls[: max(2, max_segments + 1)]
+    settings = fetcher.settings
+    runs = (
+        sample_windows(
+            list(track.durations),
+            over_s=settings.stream_sample_over_s,
+            windows=settings.stream_sample_windows,
+            window_s=settings.stream_sample_window_s,
+        )
+        if track.durations is not None and max_segments is None
+        else None
+    )
+    if runs is not None and track.durations is not None:
+        init = list(track.urls[:1]) if track.has_init else []
+        media = track.urls[1:] if track.has_init else track.urls
+        starts = [0.0]
+        for duration in track.durations[:-1]:
+            starts.append(starts[-1] + duration)
+        download = sample_segments(
+            fetcher,
+            url,
+            page,
+            [(starts[run[0]], init + [media[i] for i in run]) for run in runs],
+            dest_dir,
+            max_bytes=max_bytes,
+            started=started,
+            content_type=SAMPLED_CONTENT_TYPE,
+        )
+        logger.info(
+            "DASH %s: %.0f s long, sampled %d stretches of representation %s -> %s",
+            url,
+            sum(track.durations),
+            len(runs),
+            track.representation,
+            download.path.name,
+        )
+        return download, track.kind
     download = append_segments(
         fetcher,
         url,
