@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from jianwang.content import ContentStore
 from jianwang.errors import FetchError
@@ -40,8 +40,10 @@ from jianwang.monitoring.discover import (
     AUDIO_EXTENSIONS,
     MediaRef,
     has_media_extension,
+    media_kind_of,
     parse_page,
 )
+from jianwang.monitoring.feeds import FeedLinks, looks_like_feed, parse_feed
 from jianwang.monitoring.fetch import (
     Download,
     Fetcher,
@@ -268,6 +270,8 @@ class _Crawl:
         queue: deque[tuple[str, int]] = deque()
         for seed in self.policy.seeds:
             self.enqueue(seed, 0)
+        for sitemap in self.robots_sitemaps():
+            self.enqueue(sitemap, 1)
         queue.extend(self.pending)
         self.pending.clear()
         attempts = 0
@@ -294,6 +298,19 @@ class _Crawl:
             logger.info("crawl: page limit %d reached, %d left", self.max_pages, len(queue))
         return self.report
 
+    def robots_sitemaps(self) -> list[str]:
+        """Sitemaps the seeds' robots.txt files list (read only where robots.txt is obeyed)."""
+        if self.robots is None:
+            return []
+        found: list[str] = []
+        for seed in self.policy.seeds:
+            try:
+                listed = [urljoin(seed, u.strip()) for u in self.robots.sitemaps(seed)]
+                found += [u for u in listed if u not in found]
+            except FetchError as exc:
+                self.error(seed, exc)
+        return found
+
     def enqueue(self, url: str, depth: int) -> None:
         try:
             normal = normalise_url(url)
@@ -311,6 +328,13 @@ class _Crawl:
         if not self.scope.contains(page.final_url):
             self.error(page.url, f"redirected outside the allowed domains to {page.final_url}")
             return
+        if looks_like_feed(page.content, page.content_type):
+            listed = parse_feed(
+                page.final_url, page.content, max_bytes=self.fetcher.settings.max_page_bytes
+            )
+            if listed is not None:
+                self.visit_feed(page, depth, listed)
+                return
         if not _is_html(page):
             logger.info("crawl: %s is %s, not a page", page.final_url, page.content_type)
             return
@@ -331,6 +355,25 @@ class _Crawl:
         if refs:
             page_path = ContentStore(self.media_dir).put_bytes(page.content, ".html").path
             self.capture_all_media(page, found.title, refs, page_path, shot)
+
+    def visit_feed(self, page: FetchResult, depth: int, listed: FeedLinks) -> None:
+        """A sitemap or feed: its pages are followed (a sitemap index's sitemaps too) and the
+        media it lists (video sitemap entries, enclosures) captured with it as their page."""
+        logger.info(
+            "crawl: %s is a %s listing %d pages and %d media",
+            page.final_url,
+            listed.kind,
+            len(listed.links),
+            len(listed.media),
+        )
+        for link in listed.links:
+            if has_media_extension(link):
+                listed.add_media(link, media_kind_of(link), "sitemap")
+            else:
+                self.enqueue(link, depth + 1)
+        if listed.media:
+            page_path = ContentStore(self.media_dir).put_bytes(page.content, ".xml").path
+            self.capture_all_media(page, listed.title, listed.media, page_path)
 
     def extracted_media(self, page: FetchResult) -> list[MediaRef]:
         """What a site-specific yt-dlp extractor finds on the page; nothing when none claims it.

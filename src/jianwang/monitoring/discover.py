@@ -37,6 +37,7 @@ _OG_AUDIO = frozenset({"og:audio", "og:audio:url", "og:audio:secure_url"})
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _SPACE = re.compile(r"\s+")
+_FEED_LINK_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def _decode(html: bytes) -> str:
     return html.decode("utf-8", errors="replace")
 
 
-def _absolute(base: str, ref: str | None) -> str | None:
+def absolute_url(base: str, ref: str | None) -> str | None:
     """An absolute http(s) URL without fragment, or ``None`` for javascript:, mailto: and junk."""
     if not ref:
         return None
@@ -160,20 +161,20 @@ def _walk(root: lxml.html.HtmlElement, base: str, found: _Collector) -> None:
         if tag == "title" and not found.page.title:
             found.page.title = _SPACE.sub(" ", el.text_content()).strip()
         elif tag == "a":
-            href = _absolute(base, el.get("href"))
+            href = absolute_url(base, el.get("href"))
             if href and has_media_extension(href):
                 found.media(href, media_kind_of(href), "a")
             else:
                 found.link(href)
         elif tag in ("video", "audio"):
-            src = _absolute(base, el.get("src"))
+            src = absolute_url(base, el.get("src"))
             if src:
                 kind = media_kind_of(src)
                 if kind == "unknown":
                     kind = "video" if tag == "video" else "audio"
                 found.media(src, kind, tag)
         elif tag == "source":
-            src = _absolute(base, el.get("src"))
+            src = absolute_url(base, el.get("src"))
             if src:
                 kind = media_kind_of(src, el.get("type") or "")
                 parent = el.getparent()
@@ -182,11 +183,16 @@ def _walk(root: lxml.html.HtmlElement, base: str, found: _Collector) -> None:
                     kind = "video" if parent_tag == "video" else "audio"
                 found.media(src, kind, "source")
         elif tag == "iframe":
-            found.iframe(_absolute(base, el.get("src")))
+            found.iframe(absolute_url(base, el.get("src")))
+        elif tag == "link":
+            rel = (el.get("rel") or "").lower().split()
+            mime = (el.get("type") or "").strip().lower()
+            if "alternate" in rel and mime in _FEED_LINK_TYPES:
+                found.link(absolute_url(base, el.get("href")))  # an RSS or Atom feed
         elif tag == "meta":
             prop = (el.get("property") or el.get("name") or "").strip().lower()
             if prop in _OG_VIDEO or prop in _OG_AUDIO:
-                content = _absolute(base, el.get("content"))
+                content = absolute_url(base, el.get("content"))
                 if content:
                     kind = media_kind_of(content, "")
                     if kind == "unknown":
@@ -218,7 +224,7 @@ def parse_page(url: str, html: bytes | str) -> PageLinks:
         return found.page
     base = url
     for base_el in root.iter("base"):
-        base = _absolute(url, base_el.get("href")) or url
+        base = absolute_url(url, base_el.get("href")) or url
         break
     try:
         _walk(root, base, found)

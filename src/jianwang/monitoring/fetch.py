@@ -638,6 +638,10 @@ class RobotsCache:
                 self._parsers[origin] = parser
         return parser
 
+    def sitemaps(self, url: str) -> list[str]:
+        """The ``Sitemap:`` URLs the robots.txt of ``url``'s origin lists."""
+        return list(self._parser(url).site_maps() or [])
+
     def _read(self, origin: str) -> urllib.robotparser.RobotFileParser:
         parser = urllib.robotparser.RobotFileParser(f"{origin}/robots.txt")
         lines: list[str] = []
