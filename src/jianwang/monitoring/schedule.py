@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from jianwang.db import transaction, utcnow
-from jianwang.db.models import Site, SiteStatus
+from jianwang.db.models import Site, SiteKind, SiteStatus
 from jianwang.errors import JianwangError, UserError
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,9 @@ def parse_interval(text: str) -> timedelta:
 
 
 def due_at(site: Site) -> datetime | None:
-    """When ``site`` is next due (``None``: it has no schedule or is not active)."""
-    if site.status is not SiteStatus.ACTIVE or not site.schedule:
+    """When ``site`` is next due (``None``: it has no schedule, is not active, or is a live
+    site, whose stream is watched rather than swept)."""
+    if site.status is not SiteStatus.ACTIVE or not site.schedule or site.kind is SiteKind.LIVE:
         return None
     try:
         interval = parse_interval(site.schedule)

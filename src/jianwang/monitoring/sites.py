@@ -265,9 +265,14 @@ def list_sites(session: Session) -> list[SiteRow]:
 
 
 def active_site_ids(session: Session) -> list[int]:
-    """Ids of the sites a sweep of "all sites" covers."""
+    """Ids of the sites a sweep of "all sites" covers: the active ones, live sites aside (their
+    streams are watched continuously, not swept)."""
     return list(
-        session.scalars(select(Site.id).where(Site.status == SiteStatus.ACTIVE).order_by(Site.id))
+        session.scalars(
+            select(Site.id)
+            .where(Site.status == SiteStatus.ACTIVE, Site.kind != SiteKind.LIVE)
+            .order_by(Site.id)
+        )
     )
 
 
