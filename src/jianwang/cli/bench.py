@@ -486,7 +486,7 @@ def monitor_tables(result: monitor_bench.MonitorBenchResult) -> list[Table]:
     costs = [
         Row(
             (
-                "incremental refetch (unchanged items)",
+                "refetched, unchanged items",
                 "-"
                 if refetch is None
                 else f"{refetch:.3f} ({result.refetched_items}/{result.unchanged_items})",
@@ -496,17 +496,17 @@ def monitor_tables(result: monitor_bench.MonitorBenchResult) -> list[Table]:
         ),
         Row(
             (
-                "live detection latency (s)",
+                "live latency, s",
                 "-" if live is None or live.latency_s is None else f"{live.latency_s:.1f}",
                 monitor_bench.LIVE_LATENCY_TARGET.describe(),
             ),
             checks["live_latency"],
         ),
-        Row(("pages per minute (full sweep)", f"{result.pages_per_min:.0f}", "-"), None),
-        Row(("media hours per hour", f"{result.media_hours_per_hour:.1f}", "-"), None),
+        Row(("pages per minute", f"{result.pages_per_min:.0f}", "-"), None),
+        Row(("media hours per hour", f"{result.media_hours_per_hour:.0f}", "-"), None),
         Row(
             (
-                "CPU s per captured item",
+                "CPU s per item",
                 "-" if result.cpu_s_per_item is None else f"{result.cpu_s_per_item:.2f}",
                 "-",
             ),
@@ -514,17 +514,17 @@ def monitor_tables(result: monitor_bench.MonitorBenchResult) -> list[Table]:
         ),
         Row(
             (
-                "time: crawl (fetch, parse) / record and match (decode)",
-                f"{full.crawl_s:.0f} s / {full.handling_s:.0f} s of {full.wall_s:.0f} s",
+                "crawl / decode and match",
+                f"{full.crawl_s:.0f} s / {full.handling_s:.0f} s",
                 "decode-bound",
             ),
             full.handling_s >= full.crawl_s,
         ),
         Row(
             (
-                "sandbox",
-                f"{full.pages} pages, {result.media_items} media, {result.text_items} texts",
-                f"≥ {monitor_bench.MIN_PAGES} pages, ≥ {monitor_bench.MIN_MEDIA_ITEMS} media",
+                "sandbox pages (p), media (m)",
+                f"{full.pages} p, {result.media_items} m",
+                f"≥ {monitor_bench.MIN_PAGES} p, ≥ {monitor_bench.MIN_MEDIA_ITEMS} m",
             ),
             verdict(checks["pages_at_least_200"], checks["media_items_at_least_100"]),
         ),
