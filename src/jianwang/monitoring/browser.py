@@ -231,19 +231,7 @@ def _fetch_whole(
         if kind is not None and stop_at_media:
             return opened.final_url, kind
         content = b"".join(opened.iter_chunks(max_bytes=max_bytes))
-    return FetchResult(
-        url=url,
-        final_url=opened.final_url,
-        redirect_chain=opened.redirect_chain,
-        status=opened.status,
-        headers=opened.headers,
-        content=content,
-        content_type=opened.content_type,
-        fetched_at=opened.fetched_at,
-        sha256=hashlib.sha256(content).hexdigest(),
-        elapsed_s=time.monotonic() - started,
-        resolved_ip=opened.resolved_ip,
-    )
+    return FetchResult.read(opened, content, started)
 
 
 @dataclass

@@ -136,6 +136,24 @@ class FetchResult:
     elapsed_s: float
     resolved_ip: str | None
 
+    @classmethod
+    def read(cls, opened: OpenResponse, content: bytes, started: float) -> FetchResult:
+        """The result of reading ``content`` whole from ``opened``, begun at ``started``
+        (``time.monotonic()``)."""
+        return cls(
+            url=opened.url,
+            final_url=opened.final_url,
+            redirect_chain=opened.redirect_chain,
+            status=opened.status,
+            headers=opened.headers,
+            content=content,
+            content_type=opened.content_type,
+            fetched_at=opened.fetched_at,
+            sha256=hashlib.sha256(content).hexdigest(),
+            elapsed_s=time.monotonic() - started,
+            resolved_ip=opened.resolved_ip,
+        )
+
 
 @dataclass(frozen=True)
 class Download:
@@ -463,19 +481,7 @@ class Fetcher:
             if exc.status == 304 and unless is not None:
                 raise NotModifiedError(f"{url}: not modified since it was last fetched") from exc
             raise
-        return FetchResult(
-            url=url,
-            final_url=opened.final_url,
-            redirect_chain=opened.redirect_chain,
-            status=opened.status,
-            headers=opened.headers,
-            content=content,
-            content_type=opened.content_type,
-            fetched_at=opened.fetched_at,
-            sha256=hashlib.sha256(content).hexdigest(),
-            elapsed_s=time.monotonic() - started,
-            resolved_ip=opened.resolved_ip,
-        )
+        return FetchResult.read(opened, content, started)
 
     def media_time_limit(self, max_bytes: int) -> float:
         """Default total time for a media transfer: the limit's worth at :data:`MIN_MEDIA_RATE`."""
