@@ -12,13 +12,42 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from jianwang.content import ContentStore
 from jianwang.errors import FetchError, MediaError
 from jianwang.media.remux import join_pieces
 from jianwang.monitoring.fetch import Download, Fetcher, FetchResult
+
+
+def _write_segments(
+    fetcher: Fetcher,
+    url: str,
+    segment_urls: Sequence[str],
+    out: BinaryIO,
+    *,
+    deadline: float,
+    budget: int,
+    on_chunk: Callable[[bytes], object] | None = None,
+) -> int:
+    """Fetch ``segment_urls`` in order into ``out`` (each chunk also to ``on_chunk``), at most
+    ``budget`` bytes before ``deadline`` (``time.monotonic()``); returns the bytes written.
+    ``FetchError`` naming the stream ``url`` when time runs out, ``TooLargeError`` past the
+    budget."""
+    written = 0
+    for index, segment in enumerate(segment_urls):
+        remaining_s = deadline - time.monotonic()
+        if remaining_s <= 0:
+            raise FetchError(f"{url}: too slow (time limit passed at segment {index})")
+        with fetcher.open(segment, time_limit_s=remaining_s) as opened:
+            for chunk in opened.iter_chunks(max_bytes=budget - written):
+                out.write(chunk)
+                if on_chunk is not None:
+                    on_chunk(chunk)
+                written += len(chunk)
+    return written
 
 
 def append_segments(
@@ -41,20 +70,19 @@ def append_segments(
     deadline = started + fetcher.media_time_limit(max_bytes)
     dest_dir.mkdir(parents=True, exist_ok=True)
     hasher = hashlib.sha256()
-    size = 0
     fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=".segments-", suffix=".part")
     tmp = Path(tmp_name)
     try:
         with open(fd, "wb") as out:
-            for index, segment in enumerate(segment_urls):
-                remaining_s = deadline - time.monotonic()
-                if remaining_s <= 0:
-                    raise FetchError(f"{url}: too slow (time limit passed at segment {index})")
-                with fetcher.open(segment, time_limit_s=remaining_s) as opened:
-                    for chunk in opened.iter_chunks(max_bytes=max_bytes - size):
-                        out.write(chunk)
-                        hasher.update(chunk)
-                        size += len(chunk)
+            size = _write_segments(
+                fetcher,
+                url,
+                segment_urls,
+                out,
+                deadline=deadline,
+                budget=max_bytes,
+                on_chunk=hasher.update,
+            )
         digest = hasher.hexdigest()
         path = ContentStore(dest_dir).settle(tmp, digest, suffix).path
     except BaseException:
@@ -127,14 +155,9 @@ def sample_segments(
         for n, (_, urls) in enumerate(runs):
             piece = Path(tmp) / f"piece{n:03d}.ts"
             with piece.open("wb") as out:
-                for segment in urls:
-                    remaining_s = deadline - time.monotonic()
-                    if remaining_s <= 0:
-                        raise FetchError(f"{url}: too slow (time limit passed in stretch {n})")
-                    with fetcher.open(segment, time_limit_s=remaining_s) as opened:
-                        for chunk in opened.iter_chunks(max_bytes=max_bytes - size):
-                            out.write(chunk)
-                            size += len(chunk)
+                size += _write_segments(
+                    fetcher, url, urls, out, deadline=deadline, budget=max_bytes - size
+                )
             pieces.append(piece)
         joined = Path(tmp) / "joined.mkv"
         try:

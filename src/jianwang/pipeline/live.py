@@ -25,7 +25,7 @@ from jianwang.catalog.indexes import IndexSet, open_indexes
 from jianwang.config import Settings
 from jianwang.content import ContentStore
 from jianwang.db import transaction, utcnow
-from jianwang.db.models import AssetKind, Site, SiteStatus
+from jianwang.db.models import AssetKind, Site
 from jianwang.detections.identify import MatchView, identify_file
 from jianwang.detections.service import detect_capture
 from jianwang.errors import JianwangError, UserError
@@ -34,7 +34,7 @@ from jianwang.monitoring.crawler import CapturedItem
 from jianwang.monitoring.fetch import Fetcher
 from jianwang.monitoring.hls import TS_CONTENT_TYPE
 from jianwang.monitoring.live import LiveReport, LiveWindow, follow_live
-from jianwang.pipeline.sweep import fetch_settings_for, record_capture
+from jianwang.pipeline.sweep import fetch_settings_for, monitored_site, record_capture
 from jianwang.signals.registry import SignalRegistry
 
 log = logging.getLogger(__name__)
@@ -112,11 +112,7 @@ def watch_live(
 
     ``sleep`` waits between playlist polls (tests pass a simulated clock's)."""
     with transaction(factory) as session:
-        site = session.get(Site, site_id)
-        if site is None:
-            raise UserError(f"no site with id {site_id}")
-        if site.status is SiteStatus.SHUT_DOWN:
-            raise UserError(f"site {site.name!r} is shut down; only staydown checks run on it")
+        site = monitored_site(session, site_id)
         name = site.name
         fetch_settings = fetch_settings_for(site, settings)
         if indexes is None:

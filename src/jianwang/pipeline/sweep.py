@@ -180,6 +180,17 @@ def policy_for(site: Site, settings: Settings) -> CrawlPolicy:
     )
 
 
+def monitored_site(session: Session, site_id: int) -> Site:
+    """The site to sweep or watch; ``UserError`` when it is unknown or shut down (then only
+    staydown checks run on it)."""
+    site = session.get(Site, site_id)
+    if site is None:
+        raise UserError(f"no site with id {site_id}")
+    if site.status is SiteStatus.SHUT_DOWN:
+        raise UserError(f"site {site.name!r} is shut down; only staydown checks run on it")
+    return site
+
+
 def sweep_site(
     factory: sessionmaker[Session],
     *,
@@ -196,11 +207,7 @@ def sweep_site(
     ``stopping`` is asked before each page; a sweep stopped early keeps what it captured but
     does not count as the site's last sweep, so a scheduler sweeps the site again."""
     with transaction(factory) as session:
-        site = session.get(Site, site_id)
-        if site is None:
-            raise UserError(f"no site with id {site_id}")
-        if site.status is SiteStatus.SHUT_DOWN:
-            raise UserError(f"site {site.name!r} is shut down; only staydown checks run on it")
+        site = monitored_site(session, site_id)
         policy = policy_for(site, settings)
         fetch_settings = fetch_settings_for(site, settings)
         credentials = credentials_of(site)  # a malformed entry stops the sweep before it starts
