@@ -72,6 +72,7 @@ class WorkRow:
     batch: str | None
     licences: int
     protected_until: date | None
+    aliases: tuple[str, ...] = ()
 
 
 def parse_work_kind(kind: str | WorkKind) -> WorkKind:
@@ -101,6 +102,31 @@ def get_or_create_rights_holder(
     return holder
 
 
+MAX_ALIASES = 50
+
+
+def clean_aliases(title: str, aliases: Sequence[str]) -> list[str]:
+    """Aliases trimmed, without blanks, repeats or the title itself; at most ``MAX_ALIASES``."""
+    names: list[str] = []
+    for alias in aliases:
+        name = alias.strip()
+        if name and name != title and name not in names:
+            if len(name) > 300:
+                raise UserError(f"alias {name[:40]!r}...: longer than 300 characters")
+            names.append(name)
+    if len(names) > MAX_ALIASES:
+        raise UserError(f"work {title!r}: more than {MAX_ALIASES} aliases")
+    return names
+
+
+def set_aliases(session: Session, *, work: str | int, aliases: Sequence[str]) -> Work:
+    """Replace a work's aliases (title matching uses them with the title)."""
+    row = find_work(session, work)
+    row.aliases = clean_aliases(row.title, aliases)
+    session.flush()
+    return row
+
+
 def add_work(
     session: Session,
     *,
@@ -117,18 +143,19 @@ def add_work(
     batch: str | None = None,
     holder_contact: str | None = None,
     holder_address: str | None = None,
+    aliases: Sequence[str] = (),
 ) -> Work:
     """Register a work and fingerprint its reference media into the indexes.
 
     All references are decoded and fingerprinted before anything is written, so a bad file fails
-    the whole call with nothing half-registered.
+    the whole call with nothing half-registered. A work without references is protected by its
+    title and ``aliases`` alone (pages naming it with distribution cues are title matches).
     """
     title = title.strip()
     if not title:
         raise UserError("a work needs a title")
     work_kind = parse_work_kind(kind)
-    if not references:
-        raise UserError(f"work {title!r}: give at least one --reference file")
+    names = clean_aliases(title, aliases)
     holder = get_or_create_rights_holder(
         session, name=rights_holder, contact=holder_contact, address=holder_address
     )
@@ -158,6 +185,7 @@ def add_work(
     batch_row = get_batch(session, name=batch) if batch else None
     work = Work(
         title=title,
+        aliases=names,
         kind=work_kind,
         rights_holder=holder,
         proof_of_rights=proof_of_rights,
@@ -261,6 +289,7 @@ def list_works(session: Session) -> list[WorkRow]:
                 batch=work.batch.name if work.batch else None,
                 licences=licence_counts.get(work.id, 0),
                 protected_until=work.protected_until,
+                aliases=tuple(work.aliases or ()),
             )
         )
     return rows

@@ -29,9 +29,17 @@ def add(
         str, typer.Option("--rights-holder", help="Name of the rights holder (created if new).")
     ],
     reference: Annotated[
-        list[Path],
-        typer.Option("--reference", help="Reference media or text file; repeat for several."),
-    ],
+        list[Path] | None,
+        typer.Option(
+            "--reference",
+            help="Reference media or text file; repeat for several. Without any, the work is "
+            "protected by its title and aliases only.",
+        ),
+    ] = None,
+    alias: Annotated[
+        list[str] | None,
+        typer.Option("--alias", help="Another name (translation, abbreviation); repeatable."),
+    ] = None,
     protected_until: Annotated[
         str | None, typer.Option("--protected-until", help="YYYY-MM-DD")
     ] = None,
@@ -49,7 +57,8 @@ def add(
             title=title,
             kind=kind,
             rights_holder=rights_holder,
-            references=reference,
+            references=reference or [],
+            aliases=alias or [],
             indexes=indexes,
             store=app_ctx.store,
             registry=app_ctx.registry,
@@ -63,7 +72,31 @@ def add(
     emit_result(
         result,
         as_json=as_json,
-        message=f"registered work {result['id']}: {result['title']} ({len(reference)} file(s))",
+        message=f"registered work {result['id']}: {result['title']} "
+        f"({len(reference or [])} file(s), {len(alias or [])} alias(es))",
+    )
+
+
+@app.command("aliases")
+def aliases_cmd(
+    ctx: typer.Context,
+    work: Annotated[str, typer.Argument(help="Work id or title.")],
+    alias: Annotated[
+        list[str] | None,
+        typer.Option("--alias", help="A name; repeatable. None given: the aliases are cleared."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Replace a work's aliases (other titles, translations, abbreviations used in listings)."""
+    app_ctx = app_context(ctx)
+    with app_ctx.transaction() as session:
+        row = service.set_aliases(session, work=work, aliases=alias or [])
+        names = list(row.aliases)
+        result = {"id": row.id, "title": row.title, "aliases": names}
+    emit_result(
+        result,
+        as_json=as_json,
+        message=f"work {result['id']} {result['title']}: {', '.join(names) or '-'}",
     )
 
 

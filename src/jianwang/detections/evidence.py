@@ -81,11 +81,13 @@ class EvidenceResult:
 class _Recorder:
     """Stores files for one detection, ties them to it, and notes failures; one per call."""
 
-    def __init__(self, session: Session, detection: Detection, store: ContentStore) -> None:
+    def __init__(
+        self, session: Session, detection: Detection, asset: ReferenceAsset, store: ContentStore
+    ) -> None:
         self.session = session
         self.detection = detection
         self.capture: Capture = detection.capture
-        self.asset: ReferenceAsset = detection.asset
+        self.asset = asset
         self.store = store
         self.result = EvidenceResult(detection.id)
 
@@ -175,9 +177,13 @@ def record_evidence(
     moments (``reference_keyframe``, ``at_s`` the reference time). Audio: at most
     ``MAX_EXCERPT_S`` of each side as Ogg/Opus (``excerpt``, ``reference_excerpt``). Text: the
     matched passage of each side as UTF-8, at most ``MAX_EXCERPT_CHARS`` (``at_s`` is then a
-    character offset). Never raises for unreadable media: see ``EvidenceResult.errors``.
+    character offset). A title match has no reference medium and gets nothing here (the page it
+    quotes is its capture's own artefact). Never raises for unreadable media: see
+    ``EvidenceResult.errors``.
     """
-    recorder = _Recorder(session, detection, store)
+    if detection.asset is None:  # a title match: its evidence is the page itself
+        return EvidenceResult(detection.id)
+    recorder = _Recorder(session, detection, detection.asset, store)
     try:
         kind = registry.get(detection.signal).kind
     except NotFoundError:

@@ -38,7 +38,9 @@ def _proof(detection: Detection) -> dict[str, Any]:
     return {
         "detection_id": detection.id,
         "work": detection.work.title,
-        "reference": detection.asset.name,
+        "reference": None if detection.asset is None else detection.asset.name,
+        "evidence_class": detection.evidence_class,
+        "matched_text": detection.matched_text,
         "page_url": capture.page_url,
         "media_url": capture.media_url,
         "captured_at": capture.fetched_at.isoformat(),

@@ -23,7 +23,15 @@ from jianwang.db.models.enums import (
     SiteStatus,
     WorkKind,
 )
-from jianwang.db.models.monitoring import Artefact, Capture, PageVisit, Site
+from jianwang.db.models.monitoring import (
+    Artefact,
+    Capture,
+    PageVisit,
+    Site,
+    SiteCandidate,
+    SiteDomain,
+    SiteFact,
+)
 from jianwang.db.models.people import Authority, User
 from jianwang.db.models.system import Job, LedgerEntry
 
@@ -52,6 +60,9 @@ __all__ = [
     "RightsHolder",
     "Role",
     "Site",
+    "SiteCandidate",
+    "SiteDomain",
+    "SiteFact",
     "SiteKind",
     "SiteStatus",
     "User",

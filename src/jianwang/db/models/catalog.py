@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Date,
     Float,
     ForeignKey,
@@ -52,6 +53,9 @@ class Work(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(300), index=True)
+    aliases: Mapped[list[str]] = mapped_column(
+        JSON, default=list, doc="Other names: translations, abbreviations, the original title."
+    )
     kind: Mapped[WorkKind] = mapped_column(StrEnumType(WorkKind))
     rights_holder_id: Mapped[int] = mapped_column(ForeignKey("rights_holders.id"))
     proof_of_rights: Mapped[str | None] = mapped_column(Text)

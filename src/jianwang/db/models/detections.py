@@ -21,7 +21,16 @@ class Detection(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id"), index=True)
     work_id: Mapped[int] = mapped_column(ForeignKey("works.id"), index=True)
-    asset_id: Mapped[int] = mapped_column(ForeignKey("reference_assets.id"))
+    asset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reference_assets.id"), doc="None for a title match: no reference medium."
+    )
+    evidence_class: Mapped[str] = mapped_column(
+        String(20),
+        default="fingerprint",
+        doc="fingerprint: the content matched a reference; title: a page names the work "
+        "together with distribution cues (weaker evidence).",
+    )
+    matched_text: Mapped[str | None] = mapped_column(Text, doc="What a title match quoted.")
     signal: Mapped[str] = mapped_column(String(100))
     score: Mapped[float] = mapped_column(Float)
     query_start: Mapped[float] = mapped_column(Float)
@@ -44,4 +53,4 @@ class Detection(TimestampMixin, Base):
 
     capture: Mapped[Capture] = relationship()
     work: Mapped[Work] = relationship()
-    asset: Mapped[ReferenceAsset] = relationship()
+    asset: Mapped[ReferenceAsset | None] = relationship()

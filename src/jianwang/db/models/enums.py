@@ -22,6 +22,8 @@ class AssetKind(StrEnum):
     AUDIO = "audio"
     VIDEO = "video"
     TEXT = "text"
+    PAGE = "page"  # captures only: a page kept for what it names or links (title matches)
+    LINK = "link"  # captures only: a cloud-drive share, a magnet link or a .torrent file
 
 
 class AuthorityLevel(StrEnum):

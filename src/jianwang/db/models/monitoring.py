@@ -77,6 +77,11 @@ class Capture(TimestampMixin, Base):
     size_bytes: Mapped[int | None] = mapped_column(Integer)
     length: Mapped[float | None] = mapped_column(Float, doc="Seconds or characters.")
     view_count: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON,
+        doc="For a link capture: the share link and its extraction code, the magnet's or "
+        "torrent's info-hash, name, files and sizes.",
+    )
     source_spans: Mapped[list[list[float]] | None] = mapped_column(
         JSON,
         doc="For a sampled capture (segments of a long stream, a live window): "
@@ -129,3 +134,54 @@ class PageVisit(Base):
     path: Mapped[str] = mapped_column(String(1000))
     content_type: Mapped[str] = mapped_column(String(200))
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SiteDomain(Base):
+    """A domain one operation served from, and when: a site that moves keeps its history."""
+
+    __tablename__ = "site_domains"
+    __table_args__ = (UniqueConstraint("site_id", "domain"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    domain: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(40), doc="registry, announcement, officer")
+    evidence_url: Mapped[str | None] = mapped_column(String(2000))
+    evidence_text: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SiteFact(Base):
+    """Something a site's pages say about who runs it and how it earns: a filing number, a
+    contact, a payment or membership page, an advertising network, an address it resolved to."""
+
+    __tablename__ = "site_facts"
+    __table_args__ = (UniqueConstraint("site_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(500))
+    page_url: Mapped[str] = mapped_column(String(2000))
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    times_seen: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class SiteCandidate(Base):
+    """A domain outside the registry that monitored pirate sites lead to, with why it looks
+    like a pirate site; an officer adds it to the registry or dismisses it."""
+
+    __tablename__ = "site_candidates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    domain: Mapped[str] = mapped_column(String(300), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    linked_from: Mapped[list[int]] = mapped_column(JSON, default=list)
+    sample_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    site_id: Mapped[int | None] = mapped_column(Integer, doc="The site it became, once added.")
