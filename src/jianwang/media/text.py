@@ -223,6 +223,13 @@ def _t2s() -> Callable[[str], str]:
     return convert
 
 
+def to_simplified(s: str) -> str:
+    """``s`` with traditional Chinese turned simplified (OpenCC ``t2s``, phrase-aware), all else
+    unchanged: for text read by patterns (cue words such as 下載 → 下载) rather than folded
+    character by character with ``fold_for_matching``."""
+    return _t2s()(s)
+
+
 def _drop(ch: str) -> bool:
     # Punctuation, symbols, separators, control/format characters and combining marks carry no
     # content for matching; dropping them makes reflowed and re-punctuated copies identical.
