@@ -21,6 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from jianwang.bench import discovery as discovery_bench
 from jianwang.bench import monitor as monitor_bench
 from jianwang.bench import text as text_bench
 from jianwang.bench.audio import (
@@ -537,4 +538,81 @@ def monitor_tables(result: monitor_bench.MonitorBenchResult) -> list[Table]:
             rows,
         ),
         results_table("Monitoring costs", ["figure", "measured", "target"], costs),
+    ]
+
+
+@app.command("discovery")
+def discovery(
+    out: OutOption,
+    seed: SeedOption = 2026,
+    as_json: JsonFlag = False,
+) -> None:
+    """Beyond the registry: title matches (with dodges) on link sites, a forum, a torrent index,
+    a shop and a news site, share links, magnets and torrents captured, a pirate site's move to
+    a new domain linked, and ICP filing numbers extracted, against the sandbox's answer key."""
+    with _progress() as progress:
+        result = discovery_bench.run_discovery_bench(seed=seed, progress=_Bar(progress))
+    _finish(result.to_json(), discovery_tables(result), out, as_json=as_json)
+
+
+def discovery_tables(result: discovery_bench.DiscoveryBenchResult) -> list[Table]:
+    """Titles per dodge, then links, hops and filing numbers against the targets."""
+    checks = result.checks()
+    rows = [
+        Row(
+            (
+                note,
+                str(stats["tp"]),
+                str(stats["fn"]),
+                str(stats["fp"]),
+                str(stats["tn"]),
+            ),
+            None,
+        )
+        for note, stats in sorted(result.by_note.items())
+    ]
+    figures = [
+        Row(
+            (
+                "title precision / recall",
+                f"{_fraction(result.precision)} / {_fraction(result.recall)}",
+                f"{discovery_bench.PRECISION_TARGET.describe('{:.2f}')} / "
+                f"{discovery_bench.RECALL_TARGET.describe('{:.2f}')}",
+            ),
+            verdict(checks["title_precision"], checks["title_recall"]),
+        ),
+        Row(
+            (
+                "pages with a title detection (precision / recall)",
+                f"{_fraction(result.page_precision)} / {_fraction(result.page_recall)}",
+                "-",
+            ),
+            None,
+        ),
+        Row(
+            ("domain hops linked", f"{result.hops_linked}/{result.hops_total}", "all"),
+            checks["every_hop_linked"],
+        ),
+        Row(
+            ("ICP numbers extracted", f"{result.icp_extracted}/{result.icp_total}", "all"),
+            checks["every_icp_extracted"],
+        ),
+        Row(
+            (
+                "share links / magnets / torrents captured",
+                f"{result.shares_found}/{result.shares_total}, "
+                f"{result.magnets_found}/{result.magnets_total}, "
+                f"{result.torrents_found}/{result.torrents_total}",
+                "-",
+            ),
+            None,
+        ),
+    ]
+    return [
+        results_table(
+            f"Title spots by dodge — seed {result.seed}",
+            ["spots", "found", "missed", "false", "rightly left"],
+            rows,
+        ),
+        results_table("Discovery", ["figure", "measured", "target"], figures),
     ]

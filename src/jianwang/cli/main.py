@@ -21,6 +21,7 @@ from jianwang import __version__
 from jianwang.cli import (
     batches,
     bench,
+    candidates,
     db,
     demo,
     detections,
@@ -50,6 +51,7 @@ app.add_typer(licences.app, name="licences")
 app.add_typer(batches.app, name="batches")
 app.add_typer(sites.app, name="sites")
 app.add_typer(monitor.app, name="monitor")
+app.add_typer(candidates.app, name="candidates")
 app.add_typer(detections.app, name="detections")
 app.add_typer(detections.cases_app, name="cases")
 app.add_typer(detections.notices_app, name="notices")

@@ -123,21 +123,7 @@ def detect_capture(
             coverage=view.coverage,
             status=DetectionStatus.DETECTED,
         )
-        licence = licence_for(
-            session,
-            work_id=view.work_id,
-            site_id=capture.site_id,
-            on=capture.fetched_at.date(),
-            territory=capture.site.region,
-        )
-        if licence is not None:
-            detection.status = DetectionStatus.LICENSED
-            detection.licence_id = licence.id
-            detection.status_reason = (
-                f"licence {licence.id}: site may carry the work in {licence.territory} "
-                f"from {licence.starts_on} to {licence.ends_on or 'open end'}"
-            )
-        else:
+        if not apply_licence(session, detection=detection, capture=capture):
             earlier = taken_down_before(session, work_id=view.work_id, capture=capture)
             if earlier is not None:
                 detection.reupload_of_id = earlier.id
@@ -180,6 +166,27 @@ def detect_capture(
             limits=limits,
         )
     return CaptureOutcome(capture.id, list(best.values()))
+
+
+def apply_licence(session: Session, *, detection: Detection, capture: Capture) -> bool:
+    """Mark ``detection`` LICENSED, naming the licence, when the capture's site may carry its
+    work there and then (the capture's day, the site's region); says whether it did."""
+    licence = licence_for(
+        session,
+        work_id=detection.work_id,
+        site_id=capture.site_id,
+        on=capture.fetched_at.date(),
+        territory=capture.site.region,
+    )
+    if licence is None:
+        return False
+    detection.status = DetectionStatus.LICENSED
+    detection.licence_id = licence.id
+    detection.status_reason = (
+        f"licence {licence.id}: site may carry the work in {licence.territory} "
+        f"from {licence.starts_on} to {licence.ends_on or 'open end'}"
+    )
+    return True
 
 
 def taken_down_before(session: Session, *, work_id: int, capture: Capture) -> Detection | None:

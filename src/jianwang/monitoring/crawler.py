@@ -39,6 +39,7 @@ from jianwang.monitoring.dash import capture_dash
 from jianwang.monitoring.discover import (
     AUDIO_EXTENSIONS,
     MediaRef,
+    PageLinks,
     has_media_extension,
     media_kind_of,
     parse_page,
@@ -191,11 +192,13 @@ class _Crawl:
         stopping: Callable[[], bool] | None = None,
         renderer: BrowserRenderer | None = None,
         seen: Callable[[str], SeenPage | None] | None = None,
+        on_page: Callable[[FetchResult, PageLinks], None] | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.renderer = renderer
         self.known = known
         self.seen = seen
+        self.on_page = on_page
         self.stopping = stopping
         self.policy = policy
         self.media_dir = media_dir
@@ -355,6 +358,8 @@ class _Crawl:
         if refs:
             page_path = ContentStore(self.media_dir).put_bytes(page.content, ".html").path
             self.capture_all_media(page, found.title, refs, page_path, shot)
+        if self.on_page is not None:  # after the page's own captures, which it may build on
+            self.on_page(page, found)
 
     def visit_feed(self, page: FetchResult, depth: int, listed: FeedLinks) -> None:
         """A sitemap or feed: its pages are followed (a sitemap index's sitemaps too) and the
@@ -561,6 +566,7 @@ def crawl_site(
     stopping: Callable[[], bool] | None = None,
     renderer: BrowserRenderer | None = None,
     seen: Callable[[str], SeenPage | None] | None = None,
+    on_page: Callable[[FetchResult, PageLinks], None] | None = None,
 ) -> CrawlReport:
     """Crawl breadth-first from ``policy.seeds`` and capture what the pages serve.
 
@@ -570,6 +576,8 @@ def crawl_site(
     such a file is requested conditionally and, when the server says it is unchanged, neither
     transferred nor captured again. ``seen`` gives a page's copy from the last sweep: the page
     is requested conditionally and, unchanged, its links and content are read from that copy.
+    ``on_page`` sees every HTML page visited with what was parsed from it (the sweep reads
+    titles, share links, operators and announcements there); its exceptions propagate.
     ``stopping`` is asked before each page: once it says so the crawl ends, marked interrupted.
     Exceptions raised by ``on_item`` are the caller's and propagate.
 
@@ -577,4 +585,6 @@ def crawl_site(
     ``fetcher``); without one, a browser is started for this crawl and closed after it. A browser
     that cannot start raises :class:`~jianwang.monitoring.browser.BrowserUnavailableError`.
     """
-    return _Crawl(fetcher, policy, media_dir, on_item, known, stopping, renderer, seen).run()
+    return _Crawl(
+        fetcher, policy, media_dir, on_item, known, stopping, renderer, seen, on_page
+    ).run()

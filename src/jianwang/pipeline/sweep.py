@@ -21,6 +21,7 @@ from jianwang.content import ContentStore
 from jianwang.db import transaction, utcnow
 from jianwang.db.models import AssetKind, Capture, Site, SiteStatus
 from jianwang.detections.service import detect_capture
+from jianwang.detections.titles import title_matcher
 from jianwang.errors import MediaError, UserError
 from jianwang.evidence import ledger
 from jianwang.evidence.artefacts import add_artefact
@@ -30,6 +31,7 @@ from jianwang.monitoring.crawler import CapturedItem, CrawlPolicy, crawl_site
 from jianwang.monitoring.fetch import Fetcher, Validators
 from jianwang.monitoring.sites import concurrency_of, credentials_of
 from jianwang.monitoring.visits import remember_pages, seen_pages
+from jianwang.pipeline.discovery import DiscoveryCounts, PageDiscovery
 from jianwang.signals.registry import SignalRegistry
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class SweepResult:
     interrupted: bool = False  # stopped on request: the site's last sweep time is not moved on
     detections: int = 0
     errors: list[str] = field(default_factory=list)
+    discovery: DiscoveryCounts = field(default_factory=DiscoveryCounts)  # beyond the media
     wall_s: float = 0.0  # the whole sweep
     handling_s: float = 0.0  # of which recording and matching captures (decoding included)
 
@@ -214,6 +217,8 @@ def sweep_site(
         name = site.name
         known = known_media(session, site_id)
         pages_seen = seen_pages(session, site_id)
+        matcher = title_matcher(session)
+        domains = list(site.domains)
         if indexes is None:
             indexes = open_indexes(session, settings.index_dir, registry)
     result = SweepResult(site=name)
@@ -256,6 +261,14 @@ def sweep_site(
     with Fetcher(
         fetch_settings, credentials=credentials, concurrency=policy.concurrency
     ) as fetcher:
+        discovery = PageDiscovery(
+            factory,
+            site_id=site_id,
+            domains=domains,
+            matcher=matcher,
+            fetcher=fetcher,
+            store=store,
+        )
         report = crawl_site(
             fetcher,
             policy,
@@ -264,7 +277,9 @@ def sweep_site(
             known=known.get,
             seen=pages_seen.get,
             stopping=stopping,
+            on_page=discovery,
         )
+    result.discovery = discovery.counts
     result.wall_s = time.perf_counter() - started
     result.pages = report.pages_fetched
     result.media_unchanged = report.media_unchanged
