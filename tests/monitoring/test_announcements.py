@@ -63,7 +63,7 @@ def test_a_notice_links_every_announced_domain() -> None:
         ("<p>新地址：example(.)xyz</p>", ["example.xyz"]),
         ("<p>新地址：example 点 xyz</p>", ["example.xyz"]),
         ("<p>New domain: example dot org</p>", ["example.org"]),
-        ("<p>网址已更换为 w w w . abc123 . tv</p>", ["abc123.tv"]),
+        ("<p>网址已更换为 www . abc123 . tv</p>", ["www.abc123.tv"]),
         ("<p>域名已更换：127.0.0.1:8005</p>", ["127.0.0.1:8005"]),
         ("<p>We have moved to <a href='https://moved.example.org/'>our new home</a>.</p>",
          ["moved.example.org"]),
@@ -101,9 +101,9 @@ def test_no_announcement(html: str) -> None:
 
 
 def test_own_host_is_compared_with_port_and_www() -> None:
-    html = "<p>最新域名：www.pirate.example 或 pirate.example:8443 或 127.0.0.1:8001</p>"
-    assert domains(html, "https://pirate.example/") == ["pirate.example:8443", "127.0.0.1:8001"]
-    assert domains(html, "http://127.0.0.1:8001/") == ["www.pirate.example", "pirate.example:8443"]
+    html = "<p>最新域名：www.pirate.net 或 pirate.net:8443 或 127.0.0.1:8001</p>"
+    assert domains(html, "https://pirate.net/") == ["pirate.net:8443", "127.0.0.1:8001"]
+    assert domains(html, "http://127.0.0.1:8001/") == ["www.pirate.net", "pirate.net:8443"]
 
 
 def test_a_written_domain_takes_the_link_that_follows() -> None:

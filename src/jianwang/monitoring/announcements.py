@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, replace
+from itertools import islice
 from urllib.parse import urlsplit
 
 from jianwang.monitoring.operators import (
@@ -169,20 +170,6 @@ def _ignored(domain: str) -> bool:
     return any(host == d or host.endswith("." + d) for d in _IGNORED)
 
 
-def _candidates(line: PageLine, links_count: bool) -> list[tuple[str, str | None]]:
-    """Domains in one line: written in its text, and those its links lead to when
-    ``links_count`` (the cue's own line, or a short line after it)."""
-    found = _domains_in_text(line.text)
-    if links_count:
-        for anchor in line.anchors:
-            if anchor.url is None:
-                continue
-            domain = _domain_of_url(anchor.url)
-            if domain is not None:
-                found.append((domain, anchor.url))
-    return found
-
-
 def find_new_addresses(html: bytes | str, url: str) -> list[Announcement]:
     """The domains a page announces as the site's new, permanent or backup addresses.
 
@@ -199,11 +186,12 @@ def find_new_addresses(html: bytes | str, url: str) -> list[Announcement]:
         logger.warning("page %s only partly read: %s", url, exc)
         return []
     found: dict[str, Announcement] = {}
+    page = _Page(lines)
     for index, line in enumerate(lines):
-        cue = _cue_in(line.text)
+        cue = page.cue(index)
         if cue is None:
             continue
-        for domain, link in _announced(lines, index):
+        for domain, link in page.announced(index):
             if _same_site(domain, own) or _ignored(domain):
                 continue
             known = found.get(domain)
@@ -219,30 +207,63 @@ def find_new_addresses(html: bytes | str, url: str) -> list[Announcement]:
 def _cue_in(text: str) -> str | None:
     """The first cue in a line that is not part of a domain (``mirror.example.net``)."""
     text = _dedodge(text)
+    cues = list(islice(_CUE.finditer(text), 20))
+    if not cues:
+        return None
     hosts = [m.span() for m in _HOST.finditer(text)]
-    for m in _CUE.finditer(text):
+    for m in cues:
         if not any(start <= m.start() < end for start, end in hosts):
             return m.group(0)
     return None
 
 
-def _announced(lines: list[PageLine], index: int) -> list[tuple[str, str | None]]:
-    """The domains a cue in ``lines[index]`` announces: in its line, then in the lines after
-    it while they go on naming domains (after a gap of at most ``MISSES_BEFORE_FIRST`` lines
-    where the cue's line names none), up to another cue or a friend-links heading."""
-    found = _candidates(lines[index], links_count=True)
-    misses = 0 if found else -MISSES_BEFORE_FIRST
-    chars = 0
-    for line in lines[index + 1 : index + 1 + FOLLOWING_LINES]:
-        chars += len(line.text)
-        if chars > FOLLOWING_CHARS or _cue_in(line.text) or _STOP.search(fold_text(line.text)):
-            break
-        more = _candidates(line, links_count=len(line.text) <= SHORT_LINE)
-        if more:
-            found += more
-            misses = 0
-            continue
-        misses += 1
-        if misses > 0:
-            break
-    return found
+class _Page:
+    """A page's lines with what each holds (its cue, the domains its text names) worked out
+    once, since a line is looked at both as a cue's line and as a line after another cue."""
+
+    def __init__(self, lines: list[PageLine]) -> None:
+        self.lines = lines
+        self._cues: dict[int, str | None] = {}
+        self._written: dict[int, list[tuple[str, str | None]]] = {}
+
+    def cue(self, index: int) -> str | None:
+        if index not in self._cues:
+            self._cues[index] = _cue_in(self.lines[index].text)
+        return self._cues[index]
+
+    def candidates(self, index: int, links_count: bool) -> list[tuple[str, str | None]]:
+        """Domains in one line: written in its text, and those its links lead to when
+        ``links_count`` (the cue's own line, or a short line after it)."""
+        if index not in self._written:
+            self._written[index] = _domains_in_text(self.lines[index].text)
+        found = list(self._written[index])
+        if links_count:
+            for anchor in self.lines[index].anchors:
+                domain = _domain_of_url(anchor.url) if anchor.url else None
+                if domain is not None:
+                    found.append((domain, anchor.url))
+        return found
+
+    def announced(self, index: int) -> list[tuple[str, str | None]]:
+        """The domains a cue in line ``index`` announces: in its line, then in the lines
+        after it while they go on naming domains (after a gap of at most
+        ``MISSES_BEFORE_FIRST`` lines where the cue's line names none), up to another cue or
+        a friend-links heading."""
+        found = self.candidates(index, links_count=True)
+        misses = 0 if found else -MISSES_BEFORE_FIRST
+        chars = 0
+        stop = min(index + 1 + FOLLOWING_LINES, len(self.lines))
+        for after in range(index + 1, stop):
+            text = self.lines[after].text
+            chars += len(text)
+            if chars > FOLLOWING_CHARS or self.cue(after) or _STOP.search(fold_text(text)):
+                break
+            more = self.candidates(after, links_count=len(text) <= SHORT_LINE)
+            if more:
+                found += more
+                misses = 0
+                continue
+            misses += 1
+            if misses > 0:
+                break
+        return found

@@ -45,7 +45,7 @@ MAX_PAGE_CHARS = 4_000_000
 """A longer page is read as its first three quarters and last quarter of this (head and footer)."""
 MAX_TEXT_CHARS = 1_000_000
 """Visible text read from one page."""
-MAX_ELEMENTS = 200_000
+MAX_ELEMENTS = 100_000
 """Elements visited in one walk over a page."""
 MAX_SCRIPT_CHARS = 200_000
 """An inline script longer than this is not searched (minified libraries, packed data)."""
@@ -259,8 +259,9 @@ def _limited(items: Iterable[str], limit: int = MAX_FINDINGS) -> list[str]:
 
 # --- filing numbers ----------------------------------------------------------------------------
 
-PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-"""The one-character abbreviations of the provincial regions that issue ICP filings."""
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼蜀黔滇陇"
+"""The one-character marks of the provincial regions that issue ICP filings: the usual short
+forms and the ones their registries also print (Sichuan 蜀, Guizhou 黔, Yunnan 滇, Gansu 陇)."""
 
 _REGION_CODES = {
     "11": "京", "12": "津", "13": "冀", "14": "晋", "15": "蒙", "21": "辽", "22": "吉", "23": "黑",
