@@ -107,3 +107,11 @@ def test_hostile_inputs_never_raise() -> None:
         found = parse_page(BASE, junk)
         assert isinstance(found.links, list)
     assert parse_page(BASE, "<a href='http://x:99999/'>bad port</a>").links == []
+
+
+def test_a_tag_with_a_flood_of_attributes_is_parsed_quickly() -> None:
+    """libxml2 checks attributes for repeats in quadratic time: such a tag loses them first."""
+    attributes = " ".join(f"a{n}=1" for n in range(200_000))
+    page = f"<html><body><div {attributes}>x</div><a href='/next'>next</a></body></html>"
+    found = parse_page("http://site.example/", page.encode())
+    assert found.links == ["http://site.example/next"]

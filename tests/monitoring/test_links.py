@@ -227,3 +227,16 @@ def test_downloads_on_a_page() -> None:
     assert found.torrent_urls == ["http://127.0.0.1:8010/files/film.torrent"]
     assert find_downloads(b"", "http://x.example/") == find_downloads("   ", "http://x.example/")
     assert find_downloads(b"\x00\xff" * 1000, "http://x.example/").share_links == []
+
+
+def test_href_links_pair_with_as_many_unclaimed_codes_in_order() -> None:
+    found = find_share_links(
+        "第一部 提取码：aaaa 第二部 提取码：bbbb",
+        ["https://pan.baidu.com/s/1hrefone", "https://pan.quark.cn/s/hreftwo?pwd=zzzz",
+         "https://pan.quark.cn/s/hrefthree"],
+    )  # fmt: skip
+    assert [(link.provider, link.code) for link in found] == [
+        ("baidu", "aaaa"),
+        ("quark", "zzzz"),  # its own code, in the URL
+        ("quark", "bbbb"),
+    ]

@@ -107,7 +107,8 @@ def test_a_pirate_page_yields_its_operator_facts() -> None:
         ("京ICP证B2-20090059", ["京B2-20090059"]),
         ("ICP经营许可证 京B2-20090059", ["京B2-20090059"]),
         ("京ICP备12345678号 京ICP证000007号 京ICP备12345678号", ["京ICP备12345678号", "京ICP证000007号"]),  # noqa: E501
-        ("蜀ICP备12345678号", []),  # not a provincial abbreviation used for filings
+        ("蜀ICP备05001234号-2", ["蜀ICP备05001234号-2"]),  # Sichuan's other mark
+        ("中ICP备12345678号", []),  # not a provincial mark
         ("本站ICP备案正在办理中", []),
         ("ICP filing pending; see ICP rules", []),
         ("京ICP备1234号", []),  # too short to be a filing number
@@ -260,3 +261,13 @@ def test_pages_in_gbk() -> None:
     assert facts.handles == [Handle("qq", "12345678")]
     undeclared = find_operator_facts("<p>粤公网安备 44030502008569号</p>".encode("gbk"), URL)
     assert undeclared.psb_numbers == ["粤公网安备44030502008569号"]
+
+
+def test_filing_register_links_count_without_the_text() -> None:
+    html = """<footer>
+    <a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=44030502008569">
+      <img src="/ga.png" alt="备案图标"></a>
+    <a href="https://beian.mps.gov.cn/#/query/webSearch?code=11010502030123">公安备案</a>
+    <a href="https://evil.example/?recordcode=31010402001234">x</a></footer>"""
+    facts = find_operator_facts(html, URL)
+    assert facts.psb_numbers == ["粤公网安备44030502008569号", "京公网安备11010502030123号"]

@@ -241,3 +241,13 @@ def test_a_large_real_shaped_torrent_parses_in_time() -> None:
     assert time.monotonic() - started < 10
     assert len(parsed.files) == 100_000
     assert parsed.info_hash == hashlib.sha1(bencode(info)).hexdigest()
+
+
+def test_gbk_file_paths() -> None:
+    info = {
+        **MULTI_INFO,
+        "name": "武侠".encode("gbk"),
+        "files": [{"length": 5, "path": ["第一集".encode("gbk"), b"\xff\xfe.mkv"]}],
+    }
+    parsed = parse_torrent(torrent(info))
+    assert parsed.files == (TorrentFile("武侠/第一集/\ufffd\ufffd.mkv", 5),)

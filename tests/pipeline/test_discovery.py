@@ -43,13 +43,17 @@ def test_a_sweep_finds_titles_links_operators_and_the_move(
         aliases = [a for alias in work.aliases for a in ("--alias", alias)]
         add = ["works", "add", "--title", work.title, "--kind", work.kind, "--rights-holder", "R"]
         assert run([*data, *add, *aliases]) == 0  # protected by name alone
+    table = tmp_path / "networks.tsv"
+    table.write_text("127.0.0.0\t127.255.255.255\t64512\tZZ\tLOOPBACK-TEST\n", encoding="utf-8")
+    assert run([*data, "candidates", "networks", str(table)]) == 0
     with DiscoverySandbox(world) as sandbox:
         for name in (FORUM, TORRENTS, OLD):
             site = ["sites", "add", "--name", name, "--kind", "link"]
             assert run([*data, *site, "--seed", sandbox.base_url(name) + "/"]) == 0
         assert run([*data, "monitor", "run"]) == 0
         sandbox.switch_to_phase_2()
-        assert run([*data, "monitor", "run", "--site", OLD]) == 0
+        assert run([*data, "monitor", "run", "--site", OLD]) == 0  # reads the announcement
+        assert run([*data, "monitor", "run", "--site", OLD]) == 0  # follows the new address
         new_domain = f"127.0.0.1:{sandbox.port(NEW)}"
         capsys.readouterr()
         settings = Settings(data_dir=tmp_path / "data", allow_private_hosts=True)
@@ -77,6 +81,10 @@ def test_a_sweep_finds_titles_links_operators_and_the_move(
             shown = {n for (site, _), numbers in world.icp_numbers.items() for n in numbers
                      if site in (FORUM, TORRENTS, OLD)}  # fmt: skip
             assert shown <= icp
+            hosting = {
+                f.value for f in s.scalars(select(SiteFact).where(SiteFact.kind == "hosting"))
+            }
+            assert f"{new_domain} AS64512 LOOPBACK-TEST (ZZ)" in hosting  # the new address too
             kinds = {e.kind for e in s.scalars(select(LedgerEntry))}
             assert {"capture", "detection", "domain_hop"} <= kinds
             assert verify_chain(s) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,6 +10,7 @@ import typer
 from jianwang.cli.context import app_context
 from jianwang.cli.output import JsonFlag, emit_result, emit_rows
 from jianwang.monitoring import candidates as service
+from jianwang.monitoring import hosting
 
 app = typer.Typer(help="Candidate pirate sites found beyond the registry.", no_args_is_help=True)
 
@@ -103,3 +105,18 @@ def operator_cmd(
         columns=["kind", "value", "seen", "page"],
         cells=lambda f: (f["kind"], f["value"], f["times_seen"], f["page_url"]),
     )
+
+
+@app.command("networks")
+def networks_cmd(
+    ctx: typer.Context,
+    path: Annotated[
+        Path, typer.Argument(help="TSV: range start, range end, AS number, country, AS name.")
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Import an IP-to-network table (replacing the last one); sweeps then name the network
+    hosting each address a site resolves to."""
+    with app_context(ctx).transaction() as session:
+        count = hosting.import_networks(session, path)
+    emit_result({"ranges": count}, as_json=as_json, message=f"imported {count} network ranges")

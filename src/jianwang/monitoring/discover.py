@@ -91,7 +91,7 @@ def has_media_extension(url: str) -> bool:
     return PurePosixPath(urlsplit(url).path).suffix.lower() in MEDIA_EXTENSIONS
 
 
-def _decode(html: bytes) -> str:
+def decode_page(html: bytes) -> str:
     """Bytes to text: the declared meta charset, else UTF-8, else a lenient GB18030 guess."""
     match = _CHARSET.search(html[:4096])
     candidates = [match.group(1).decode("ascii", "ignore")] if match else []
@@ -102,6 +102,26 @@ def _decode(html: bytes) -> str:
         except (LookupError, UnicodeDecodeError):
             continue
     return html.decode("utf-8", errors="replace")
+
+
+MAX_ATTRIBUTES = 256
+"""Attributes a tag may carry before they are dropped unparsed: libxml2 checks a tag's
+attributes for repeats in quadratic time, so one tag with 200,000 of them would take minutes."""
+_LONG_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]{0,20})[^<>]{4000,}>")
+
+
+def _crowded_tag(match: re.Match[str]) -> str:
+    """A long tag as it is, or only its name when it carries more than ``MAX_ATTRIBUTES``."""
+    if match.group(0).count("=") <= MAX_ATTRIBUTES:
+        return match.group(0)
+    logger.info("tag <%s> with over %d attributes stripped of them", match.group(1), MAX_ATTRIBUTES)
+    return f"<{match.group(1)}>"
+
+
+def strip_crowded_tags(text: str) -> str:
+    """The page with the attributes of any tag that carries thousands of them removed (see
+    ``MAX_ATTRIBUTES``); every HTML parse of a fetched page goes through it."""
+    return _LONG_TAG.sub(_crowded_tag, text)
 
 
 def absolute_url(base: str, ref: str | None) -> str | None:
@@ -212,8 +232,8 @@ def parse_page(url: str, html: bytes | str) -> PageLinks:
     Only http(s) URLs are kept, with fragments removed. Never raises on bad HTML.
     """
     found = _Collector(url)
-    text = _decode(html) if isinstance(html, bytes) else html
-    text = _XML_DECL.sub("", text, count=1)
+    text = decode_page(html) if isinstance(html, bytes) else html
+    text = strip_crowded_tags(_XML_DECL.sub("", text, count=1))
     if not text.strip():
         return found.page
     parser = lxml.html.HTMLParser(recover=True, huge_tree=False, no_network=True)

@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import lxml.etree
 import lxml.html
 
-from jianwang.monitoring.discover import _decode, absolute_url
+from jianwang.monitoring.discover import absolute_url, decode_page, strip_crowded_tags
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +56,6 @@ MAX_ANCHORS = 20_000
 MAX_PIECE_CHARS = 20_000
 """Characters kept of one text node, so that one giant node cannot use up the page's budget
 and hide the footer after it."""
-MAX_ATTRIBUTES = 256
-"""A tag with more attributes than this loses them before parsing: libxml2 checks attributes
-for repeats in quadratic time, so 200,000 of them would take minutes."""
 
 HandleKind = Literal["qq", "qq_group", "wechat", "wechat_official", "telegram"]
 
@@ -97,7 +94,6 @@ _CELL_TAGS = frozenset({"td", "th"})
 _SKIP_TAGS = frozenset({"script", "style", "template", "svg", "math"})
 _SPACE = re.compile(r"\s+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
-_LONG_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]{0,20})[^<>]{4000,}>")
 _TAGS = re.compile(r"<[^<>]{0,4000}>")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _TRADITIONAL = str.maketrans(
@@ -123,12 +119,12 @@ def parse_html(
     A page over ``max_chars`` is cut to its head and its tail, because what the page-fact
     modules look for sits at the top (announcements) and at the bottom (filing numbers).
     """
-    text = _decode(html) if isinstance(html, bytes) else html
+    text = decode_page(html) if isinstance(html, bytes) else html
     if len(text) > max_chars:
         head = max_chars * 3 // 4
         logger.info("page %s: %d characters, reading head and tail only", url, len(text))
         text = text[:head] + "\n" + text[-(max_chars - head) :]
-    text = _LONG_TAG.sub(_crowded_tag, _XML_DECL.sub("", text, count=1))
+    text = strip_crowded_tags(_XML_DECL.sub("", text, count=1))
     if not text.strip():
         return None
     parser = lxml.html.HTMLParser(recover=True, huge_tree=False, no_network=True)
@@ -139,19 +135,11 @@ def parse_html(
         return None
 
 
-def _crowded_tag(match: re.Match[str]) -> str:
-    """A long tag as it is, or only its name when it carries more than ``MAX_ATTRIBUTES``."""
-    if match.group(0).count("=") <= MAX_ATTRIBUTES:
-        return match.group(0)
-    logger.info("tag <%s> with over %d attributes stripped of them", match.group(1), MAX_ATTRIBUTES)
-    return f"<{match.group(1)}>"
-
-
 def page_source_text(html: bytes | str, *, max_chars: int = MAX_PAGE_CHARS) -> str:
     """A page's source with its tags blanked out, without parsing: a fallback to search for
     numbers specific enough to need no structure (filing numbers) where parsing loses them, as
     in a page nested too deep for libxml2, in comments or in scripts."""
-    text = _decode(html) if isinstance(html, bytes) else html
+    text = decode_page(html) if isinstance(html, bytes) else html
     if len(text) > max_chars:
         head = max_chars * 3 // 4
         text = text[:head] + "\n" + text[-(max_chars - head) :]
@@ -171,6 +159,7 @@ class _LineBuilder:
     lines: list[PageLine] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)
     length: int = 0
+    flushes: int = 0
     anchors: list[tuple[str, str | None, int, int]] = field(default_factory=list)
 
     def add(self, text: str) -> None:
@@ -193,6 +182,7 @@ class _LineBuilder:
             )
             self.lines.append(PageLine(text.strip(), anchors))
         self.parts, self.length, self.anchors = [], 0, []
+        self.flushes += 1
 
 
 @dataclass(frozen=True)
@@ -225,7 +215,7 @@ def page_lines(
             continue
         if isinstance(item, _End):
             if item.href is not None:
-                start = item.start if item.line == len(out.lines) else 0
+                start = item.start if item.line == out.flushes else 0  # the link spans lines
                 out.anchors.append((item.href, absolute_url(base, item.href), start, out.length))
             if item.tag in _BLOCK_TAGS:
                 out.flush()
@@ -244,7 +234,7 @@ def page_lines(
         if tag in _BLOCK_TAGS:
             out.flush()
         href = item.get("href") if tag == "a" else None
-        stack.append(_End(tag, href.strip() if href else None, len(out.lines), out.length))
+        stack.append(_End(tag, href.strip() if href else None, out.flushes, out.length))
         stack.extend(reversed(item))
         if item.text:
             stack.append(item.text)

@@ -15,7 +15,7 @@ import lxml.etree
 import lxml.html
 
 from jianwang.matching.titles import TextSpot
-from jianwang.monitoring.discover import absolute_url
+from jianwang.monitoring.discover import absolute_url, decode_page, strip_crowded_tags
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,8 @@ def page_spots(url: str, html: bytes | str, *, max_spots: int = MAX_SPOTS) -> li
     """Title, headings, links (with their targets) and listing rows of a page, in document
     order, without repeats; never raises on bad HTML."""
     if isinstance(html, bytes):
-        html = html.decode("utf-8", errors="replace")
+        html = decode_page(html)
+    html = strip_crowded_tags(html)
     if not html.strip():
         return []
     parser = lxml.html.HTMLParser(recover=True, huge_tree=False, no_network=True)

@@ -31,6 +31,7 @@ from jianwang.matching.titles import TextSpot, TitleHit, TitleMatcher
 from jianwang.monitoring.announcements import Announcement, find_new_addresses
 from jianwang.monitoring.discover import PageLinks
 from jianwang.monitoring.fetch import Fetcher, FetchResult
+from jianwang.monitoring.hosting import network_of
 from jianwang.monitoring.links import Magnet, ShareLink, find_downloads, find_torrent_urls
 from jianwang.monitoring.operators import OperatorFacts, find_operator_facts
 from jianwang.monitoring.safety import DomainScope
@@ -126,6 +127,7 @@ class PageDiscovery:
                 near = [h for h in hits if h.url == url] + named
                 self._link(session, site, page, url, details, near, content=data, suffix=".torrent")
             self._facts(session, site, page.final_url, facts)
+            self._address(session, site, page)
             for announcement, same in hops:
                 if same:
                     self._link_domain(
@@ -348,8 +350,12 @@ class PageDiscovery:
             )
 
     def _facts(self, session: Session, site: Site, url: str, facts: OperatorFacts) -> None:
+        self._record(session, site, url, fact_pairs(facts))
+
+    def _record(self, session: Session, site: Site, url: str, pairs: list[tuple[str, str]]) -> None:
+        """Each (kind, value) as a fact of the site: new ones added, known ones seen again."""
         now = utcnow()
-        for kind, value in fact_pairs(facts):
+        for kind, value in pairs:
             row = session.scalar(
                 select(SiteFact).where(
                     SiteFact.site_id == site.id, SiteFact.kind == kind, SiteFact.value == value
@@ -365,6 +371,18 @@ class PageDiscovery:
                 row.last_seen = now
                 row.times_seen += 1
         session.flush()
+
+    def _address(self, session: Session, site: Site, page: FetchResult) -> None:
+        """The address the page's host resolved to, and the network hosting it where an
+        imported table names it: a site's hosting over time."""
+        domain = _domain(page.final_url)
+        if not domain or not page.resolved_ip:
+            return
+        pairs = [("ip", f"{domain} {page.resolved_ip}")]
+        network = network_of(session, page.resolved_ip)
+        if network is not None:
+            pairs.append(("hosting", f"{domain} {network.describe()}"))
+        self._record(session, site, page.final_url, pairs)
 
     def _link_domain(self, session: Session, site: Site, domain: str, url: str, text: str) -> None:
         """The site announced ``domain`` as its new address: the same operation, so the domain

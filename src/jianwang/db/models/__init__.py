@@ -26,6 +26,7 @@ from jianwang.db.models.enums import (
 from jianwang.db.models.monitoring import (
     Artefact,
     Capture,
+    IpNetwork,
     PageVisit,
     Site,
     SiteCandidate,
@@ -47,6 +48,7 @@ __all__ = [
     "CaseState",
     "Detection",
     "DetectionStatus",
+    "IpNetwork",
     "Job",
     "JobState",
     "LedgerEntry",

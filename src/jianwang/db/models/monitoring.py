@@ -185,3 +185,18 @@ class SiteCandidate(Base):
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     site_id: Mapped[int | None] = mapped_column(Integer, doc="The site it became, once added.")
+
+
+class IpNetwork(Base):
+    """An address range and the network that announces it (an IP-to-ASN table an authority
+    imports), so a site's addresses can be named by their hosting network."""
+
+    __tablename__ = "ip_networks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, doc="4 or 6")
+    start: Mapped[str] = mapped_column(String(32), index=True, doc="32 hex digits, zero-padded")
+    end: Mapped[str] = mapped_column(String(32))
+    asn: Mapped[int] = mapped_column(Integer)
+    country: Mapped[str | None] = mapped_column(String(8))
+    name: Mapped[str | None] = mapped_column(String(300))

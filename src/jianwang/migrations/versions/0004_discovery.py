@@ -1,6 +1,7 @@
 """works carry aliases; title matches are detections without a reference asset, of their own
 evidence class; link captures keep their details; sites keep their domains over time, the facts
-their pages state about their operators, and candidate sites wait for an officer
+their pages state about their operators, and candidate sites wait for an officer; an imported
+IP-to-network table names hosting networks
 
 Revision ID: 0004
 Revises: 0003
@@ -84,9 +85,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_site_candidates")),
         sa.UniqueConstraint("domain", name=op.f("uq_site_candidates_domain")),
     )
+    op.create_table(
+        "ip_networks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("start", sa.String(length=32), nullable=False),
+        sa.Column("end", sa.String(length=32), nullable=False),
+        sa.Column("asn", sa.Integer(), nullable=False),
+        sa.Column("country", sa.String(length=8), nullable=True),
+        sa.Column("name", sa.String(length=300), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ip_networks")),
+    )
+    with op.batch_alter_table("ip_networks") as batch:
+        batch.create_index(batch.f("ix_ip_networks_start"), ["start"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("ip_networks")
     op.drop_table("site_candidates")
     op.drop_table("site_facts")
     op.drop_table("site_domains")
