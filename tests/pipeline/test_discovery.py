@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from jianwang.cli.main import run
 from jianwang.config import Settings
-from jianwang.db import create_db_engine, session_factory, transaction
+from jianwang.db import create_db_engine, session_factory, transaction, utcnow
 from jianwang.db.models import (
     AssetKind,
     Capture,
@@ -19,14 +19,17 @@ from jianwang.db.models import (
     DetectionStatus,
     LedgerEntry,
     Site,
+    SiteCandidate,
     SiteDomain,
     SiteFact,
 )
 from jianwang.evidence.ledger import verify_chain
+from jianwang.pipeline.candidates import probe_candidates
 from jianwang.sandbox.discovery import (
     FORUM,
     NEW,
     OLD,
+    SHOP,
     TORRENTS,
     DiscoverySandbox,
     build_discovery_world,
@@ -88,8 +91,21 @@ def test_a_sweep_finds_titles_links_operators_and_the_move(
             kinds = {e.kind for e in s.scalars(select(LedgerEntry))}
             assert {"capture", "detection", "domain_hop"} <= kinds
             assert verify_chain(s) == []
+        # The shop is not registered; the link sites lead to it. A probe scores its home page.
+        settings = Settings(data_dir=tmp_path / "data", allow_private_hosts=True)
+        with transaction(factory) as s:
+            shop = f"127.0.0.1:{sandbox.port(SHOP)}"
+            assert s.scalar(select(SiteCandidate).where(SiteCandidate.domain == shop)) is None
+            s.add(SiteCandidate(domain=shop, status="pending", score=0.0, reasons={},
+                                linked_from=[], sample_urls=[], first_seen=utcnow(),
+                                last_seen=utcnow()))  # fmt: skip
+        probed = {r.domain: r for r in probe_candidates(factory, settings=settings)}
+        assert probed[shop].titles >= 3 and probed[shop].score > 0.3 and not probed[shop].error
+        assert run([*data, "candidates", "probe", "--json"]) == 0  # nothing left to probe
+        assert json.loads(capsys.readouterr().out) == []
     assert run([*data, "candidates", "list", "--status", "all", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
+    assert any(c["domain"] == shop and c["reasons"]["probe_titles"] >= 3 for c in listed)
     assert all(c["domain"] != new_domain for c in listed)  # linked, not a candidate
     if listed:
         first = listed[0]["domain"]

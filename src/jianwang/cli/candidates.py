@@ -11,6 +11,7 @@ from jianwang.cli.context import app_context
 from jianwang.cli.output import JsonFlag, emit_result, emit_rows
 from jianwang.monitoring import candidates as service
 from jianwang.monitoring import hosting
+from jianwang.pipeline.candidates import probe_candidates
 
 app = typer.Typer(help="Candidate pirate sites found beyond the registry.", no_args_is_help=True)
 
@@ -40,6 +41,33 @@ def list_cmd(
             r.status,
             ", ".join(str(s) for s in r.linked_from),
             ", ".join(f"{k}={v}" for k, v in r.reasons.items())[:80],
+        ),
+    )
+
+
+@app.command("probe")
+def probe_cmd(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=500)] = 20,
+    as_json: JsonFlag = False,
+) -> None:
+    """Look at the home page of the best pending candidates not looked at yet and score them:
+    protected titles named with distribution cues, media served, template shared with a
+    registered site."""
+    app_ctx = app_context(ctx)
+    results = probe_candidates(app_ctx.sessions, settings=app_ctx.settings, limit=limit)
+    emit_rows(
+        results,
+        as_json=as_json,
+        title="Candidates probed",
+        columns=["domain", "score", "titles", "media", "template", "error"],
+        cells=lambda r: (
+            r.domain,
+            f"{r.score:.2f}",
+            r.titles,
+            r.media,
+            f"{r.similarity:.2f}",
+            (r.error or "")[:50],
         ),
     )
 

@@ -16,14 +16,19 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import lxml.etree
-import lxml.html
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from jianwang.content import ContentStore
 from jianwang.db import transaction, utcnow
-from jianwang.db.models import AssetKind, Capture, Site, SiteCandidate, SiteDomain, SiteFact
+from jianwang.db.models import (
+    AssetKind,
+    Capture,
+    Site,
+    SiteCandidate,
+    SiteDomain,
+    SiteFact,
+)
 from jianwang.detections.titles import record_title_detections
 from jianwang.errors import FetchError, MediaError
 from jianwang.evidence import ledger
@@ -37,6 +42,7 @@ from jianwang.monitoring.operators import OperatorFacts, find_operator_facts
 from jianwang.monitoring.safety import DomainScope
 from jianwang.monitoring.spots import page_spots
 from jianwang.monitoring.torrent import parse_torrent
+from jianwang.pipeline.candidates import candidate_score, jaccard, structure_tokens
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +53,6 @@ MAX_SAMPLE_URLS = 5
 MAX_ANNOUNCED = 3  # more "new addresses" than this on one page is a link list, not a move
 SAME_TEMPLATE = 0.5  # share of structure tokens two pages of one site's template have in common
 ANNOUNCED_SCORE = 0.6  # a candidate a monitored site itself names as its new address
-MAX_ELEMENTS = 5000
 MAX_FILES_KEPT = 1000  # a torrent's file list kept in the capture's details
 MAX_NAMES_MATCHED = 50  # of its file names, matched against the protection list
 
@@ -446,52 +451,6 @@ class PageDiscovery:
             row.last_seen = now
             row.score = candidate_score(reasons, len(row.linked_from))
         session.flush()
-
-
-def structure_tokens(html: bytes) -> set[str]:
-    """The page template's fingerprint: ``tag.class`` and ``tag#id`` of its elements (the
-    content changes from page to page, the template's names do not)."""
-    try:
-        root = lxml.html.document_fromstring(
-            html.decode("utf-8", errors="replace") or "<html/>",
-            parser=lxml.html.HTMLParser(recover=True, huge_tree=False, no_network=True),
-        )
-    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
-        return set()
-    tokens: set[str] = set()
-    for n, el in enumerate(root.iter()):
-        if n >= MAX_ELEMENTS:
-            break
-        tag = el.tag if isinstance(el.tag, str) else ""
-        for name in (el.get("class") or "").split():
-            tokens.add(f"{tag}.{name}")
-        if el.get("id"):
-            tokens.add(f"{tag}#{el.get('id')}")
-    return tokens
-
-
-def jaccard(a: set[str], b: set[str]) -> float:
-    """Shared share of two sets (0 when both are empty)."""
-    union = a | b
-    return len(a & b) / len(union) if union else 0.0
-
-
-def candidate_score(reasons: dict[str, object], sites: int) -> float:
-    """A 0-1 score: protected titles named in links to it count most, then how many monitored
-    sites link to it, then how often; what a probe of the domain found adds to it."""
-    titled = float(str(reasons.get("protected_titles_in_link_texts", 0)))
-    links = float(str(reasons.get("links_from_pirate_pages", 0)))
-    probed_titles = float(str(reasons.get("probe_titles", 0)))
-    probed_media = float(str(reasons.get("probe_media", 0)))
-    similarity = float(str(reasons.get("probe_similarity", 0.0)))
-    raw = (
-        0.35 * min(1.0, (titled + probed_titles) / 5.0)
-        + 0.2 * min(1.0, sites / 3.0)
-        + 0.1 * min(1.0, links / 10.0)
-        + 0.15 * min(1.0, probed_media / 3.0)
-        + 0.2 * similarity
-    )
-    return round(min(1.0, raw), 4)
 
 
 def _points_at_item(hit: TitleHit, shares: list[ShareLink], magnets: list[Magnet]) -> bool:
