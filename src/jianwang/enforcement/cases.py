@@ -19,6 +19,7 @@ from jianwang.db.models import (
     Detection,
     DetectionStatus,
     Site,
+    SiteFact,
 )
 from jianwang.errors import UserError
 from jianwang.evidence import ledger
@@ -42,7 +43,12 @@ def open_case(
     source: str = "monitoring",
     authority_id: int | None = None,
 ) -> Case:
-    """Open a case (state LEAD) against ``site`` on the strength of confirmed detections."""
+    """Open a case (state LEAD) against ``site`` on the strength of confirmed detections.
+
+    Its measures start from what monitoring saw: works and copies detected, and the views the
+    pages showed for those copies (clicks). What the site's pages state about its operator
+    (filing numbers, contacts, payment and membership pages, advertising networks: evidence of
+    commercial purpose) goes into the case's opening entry in the ledger."""
     if not detections:
         raise UserError(f"no confirmed detections on site {site.name!r} to open a case on")
     for detection in detections:
@@ -62,6 +68,7 @@ def open_case(
         authority_id=authority_id or site.authority_id,
         works_count=len({d.work_id for d in detections}),
         copies_count=len({d.capture_id for d in detections}),
+        clicks=_clicks(detections),
         detections=list(detections),
     )
     session.add(case)
@@ -80,9 +87,46 @@ def open_case(
             "actor": actor,
             "reason": reason,
             "detections": sorted(d.id for d in detections),
+            "clicks": case.clicks,
+            "operator_facts": operator_facts(session, site_id=site.id),
         },
     )
     return case
+
+
+def _clicks(detections: Sequence[Detection]) -> int | None:
+    """Views the pages showed for the detected copies (each capture counted once)."""
+    views = {d.capture_id: d.capture.view_count for d in detections}
+    counted = [v for v in views.values() if v is not None]
+    return sum(counted) if counted else None
+
+
+FACT_KINDS = (
+    "icp",
+    "psb",
+    "email",
+    "qq",
+    "qq_group",
+    "wechat",
+    "wechat_official",
+    "telegram",
+    "payment_page",
+    "membership_page",
+    "ad_network",
+    "hosting",
+)
+
+
+def operator_facts(session: Session, *, site_id: int) -> dict[str, list[str]]:
+    """The facts a site's pages stated about who runs it and how it earns, by kind."""
+    facts: dict[str, list[str]] = {}
+    for fact in session.scalars(
+        select(SiteFact)
+        .where(SiteFact.site_id == site_id, SiteFact.kind.in_(FACT_KINDS))
+        .order_by(SiteFact.kind, SiteFact.id)
+    ):
+        facts.setdefault(fact.kind, []).append(fact.value)
+    return facts
 
 
 def list_cases(session: Session) -> list[Case]:

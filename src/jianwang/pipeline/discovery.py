@@ -101,6 +101,7 @@ class PageDiscovery:
         self.fetcher = fetcher
         self.store = store
         self.counts = DiscoveryCounts()
+        self.homes: dict[str, FetchResult | None] = {}  # announced addresses' home pages
 
     def __call__(self, page: FetchResult, found: PageLinks) -> None:
         spots = page_spots(page.final_url, page.content)
@@ -193,11 +194,10 @@ class PageDiscovery:
         mine = structure_tokens(page.content)
         checked: list[tuple[Announcement, bool]] = []
         for announcement in fresh:
-            url = f"http://{announcement.domain}/"
-            try:
-                home = self.fetcher.fetch_page(url)
-            except FetchError as exc:
-                log.info("announced address %s does not answer: %s", url, exc)
+            if announcement.domain not in self.homes:  # each address fetched once per sweep
+                self.homes[announcement.domain] = self._home(announcement.domain)
+            home = self.homes[announcement.domain]
+            if home is None:
                 checked.append((announcement, False))
                 continue
             theirs = find_operator_facts(home.content, home.final_url)
@@ -205,6 +205,14 @@ class PageDiscovery:
             similar = jaccard(mine, structure_tokens(home.content)) >= SAME_TEMPLATE
             checked.append((announcement, same_filing or similar))
         return checked
+
+    def _home(self, domain: str) -> FetchResult | None:
+        url = f"http://{domain}/"
+        try:
+            return self.fetcher.fetch_page(url)
+        except FetchError as exc:
+            log.info("announced address %s does not answer: %s", url, exc)
+            return None
 
     def _announced_candidate(
         self, session: Session, site: Site, announcement: Announcement, url: str

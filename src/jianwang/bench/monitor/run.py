@@ -119,14 +119,15 @@ def score_items(
     session: Session, site_ids: dict[str, int], expected: Sequence[Expected]
 ) -> list[ItemScore]:
     """What the database holds for each expected item: captured or not, and which works were
-    detected in it with which statuses (rejected detections left out)."""
+    detected in its content with which statuses (rejected detections and title matches left
+    out)."""
     scores = []
     for item in expected:
         captures = _item_captures(session, site_ids[item.site], item.title)
         found: dict[str, set[str]] = {}
         for capture in captures:
             for d in session.scalars(select(Detection).where(Detection.capture_id == capture.id)):
-                if d.status is not DetectionStatus.FALSE_POSITIVE:
+                if d.status is not DetectionStatus.FALSE_POSITIVE and _fingerprint(d):
                     found.setdefault(d.work.title, set()).add(d.status.value)
         scores.append(
             ItemScore(
@@ -152,8 +153,16 @@ def _stray_detections(
     return sum(
         1
         for d in session.scalars(select(Detection))
-        if d.capture_id not in owned and d.status is not DetectionStatus.FALSE_POSITIVE
+        if d.capture_id not in owned
+        and d.status is not DetectionStatus.FALSE_POSITIVE
+        and _fingerprint(d)
     )
+
+
+def _fingerprint(detection: Detection) -> bool:
+    """Whether a detection matched content. Title matches (pages naming a work with download
+    cues) are scored by the discovery benchmark, not here."""
+    return detection.evidence_class == "fingerprint"
 
 
 def _media_seconds(session: Session, capture_ids: set[int]) -> float:
