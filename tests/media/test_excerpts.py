@@ -11,6 +11,7 @@ from jianwang.errors import MediaError
 from jianwang.media.audio import decode_audio
 from jianwang.media.excerpts import span_times, stills_at, write_audio_excerpt
 from jianwang.media.synth import synth_video
+from jianwang.sandbox.hls import segment_to_hls
 
 from media_factory import film, song
 
@@ -63,3 +64,14 @@ def test_audio_excerpts_are_exact_in_length_and_bytes(tmp_path: Path) -> None:
 def test_span_times_keep_the_end_inside_the_span() -> None:
     assert span_times(2.0, 8.0) == (2.0, 5.0, pytest.approx(7.999))
     assert span_times(3.0, 3.0) == (3.0, 3.0, 3.0)
+
+
+def test_stills_of_an_mpeg_ts_capture_fall_at_the_times_asked(tmp_path: Path) -> None:
+    """MPEG-TS seeks by byte estimate and can overshoot; the still is then taken decoding from
+    the start, so an HLS capture's stills fall where the match is."""
+    clip = film(tmp_path / "f.mp4", seed=5, seconds=20)
+    segment_to_hls(clip, tmp_path / "h", segment_s=2.0, reencode=True)
+    joined = tmp_path / "capture.ts"
+    joined.write_bytes(b"".join(p.read_bytes() for p in sorted((tmp_path / "h").glob("*.ts"))))
+    stills = stills_at(joined, [1.0, 9.5, 18.0])
+    assert [round(s.t, 1) for s in stills] == [1.0, 9.5, 18.0]

@@ -28,7 +28,7 @@ from av.video.frame import VideoFrame
 from jianwang.errors import MediaError
 from jianwang.media.audio import decode_audio
 from jianwang.media.decoding import StreamDecoder
-from jianwang.media.limits import DecodeLimits
+from jianwang.media.limits import Deadline, DecodeLimits
 from jianwang.media.source import Source, open_input, source_name, video_stream
 from jianwang.media.video import upright
 
@@ -83,23 +83,49 @@ def stills_at(
     stills: list[Still] = []
     for requested in times:
         # One open per still: a fresh demuxer state is simpler to trust than seeking back and
-        # forth in one, and opening costs milliseconds against the decoding it precedes.
-        with open_input(source, timeout_s=deadline.remaining()) as container:
-            stream = video_stream(container)
-            if stream is None:
-                raise MediaError(f"{name}: no video stream")
-            if stream.codec_context.width * stream.codec_context.height > limits.max_pixels:
-                raise MediaError(f"{name}: the picture is larger than {limits.max_pixels} pixels")
-            stream.thread_type = "AUTO"
-            decoder = StreamDecoder(source, container, stream, deadline)
-            decoder.seek(requested)
-            shown = _frame_shown_at(decoder, requested)
-            if shown is None:
-                raise decoder.nothing_decoded("video frames")
-            t, frame = shown
-            jpeg, width, height = _jpeg(frame, max_width, name)
-        stills.append(Still(requested_s=requested, t=t, jpeg=jpeg, width=width, height=height))
+        # forth in one, and opening costs milliseconds against the decoding it precedes. Where a
+        # seek lands on nothing decodable (MPEG-TS seeks by byte estimate and can overshoot),
+        # the still is taken again decoding from the start.
+        still = _still(source, requested, max_width, limits, deadline, seek=True)
+        if still is None:
+            still = _still(source, requested, max_width, limits, deadline, seek=False)
+        if still is None:
+            raise MediaError(f"{name}: no video frames could be decoded")
+        stills.append(still)
     return stills
+
+
+_OVERSHOOT_S = 0.5
+"""A still found this far after the time asked for means the seek overshot (MPEG-TS seeks by
+byte estimate): it is taken again, decoding from the start."""
+
+
+def _still(
+    source: Source,
+    requested: float,
+    max_width: int,
+    limits: DecodeLimits,
+    deadline: Deadline,
+    *,
+    seek: bool,
+) -> Still | None:
+    name = source_name(source)
+    with open_input(source, timeout_s=deadline.remaining()) as container:
+        stream = video_stream(container)
+        if stream is None:
+            raise MediaError(f"{name}: no video stream")
+        if stream.codec_context.width * stream.codec_context.height > limits.max_pixels:
+            raise MediaError(f"{name}: the picture is larger than {limits.max_pixels} pixels")
+        stream.thread_type = "AUTO"
+        decoder = StreamDecoder(source, container, stream, deadline)
+        if seek:
+            decoder.seek(requested)
+        shown = _frame_shown_at(decoder, requested)
+        if shown is None or (seek and shown[0] > requested + _OVERSHOOT_S):
+            return None  # nothing there, or the seek went past the time asked for
+        t, frame = shown
+        jpeg, width, height = _jpeg(frame, max_width, name)
+    return Still(requested_s=requested, t=t, jpeg=jpeg, width=width, height=height)
 
 
 def _frame_shown_at(decoder: StreamDecoder, at_s: float) -> tuple[float, VideoFrame] | None:
