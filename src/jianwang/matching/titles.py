@@ -332,9 +332,10 @@ _FILLER = _any(
     "电影|电视剧|剧集|连续剧|动漫|动画|番剧|综艺|纪录片|美剧|韩剧|日剧|英剧|港剧|台剧|泰剧|国产|"
     "国语|粤语|英语|日语|韩语|原声|中字|中文|字幕|双语|中英|简繁|最新|更新|免费|在线|观看|播放|"
     "正片|地址|链接|分享|视频|片源|高速|完整|热播|收藏|"
-    "小说|全本|完本|全文|精校|校对|精排|有声书|有声|专辑|歌曲|单曲|音乐|无损|发货",
+    "小说|全本|完本|全文|精校版|精排版|精校|校对|精排|有声书|有声|专辑|歌曲|单曲|音乐|无损|发货",
     "(?:国语|粤语|英语|中字|中英|双语|完整|未删减|无删减|加长|导演剪辑|剧场|电影|tv|高清|修复|"
-    "抢先|正式|蓝光|hd)版",
+    "抢先|正式|蓝光|hd|精校|精排|典藏|珍藏|收藏|纪念|无删)版",
+    "永久有效|永久|有效|已售 ?\\d+|售出 ?\\d+|销量 ?\\d+|现货|秒发|在售",
     r"(?<!\d)(?:19|20)\d\d(?!\d)",
     r"(?<![a-z0-9])\d+(?: \d+)? ?(?:gb|mb|tb|g|m)(?![a-z])",
     _latin(
@@ -663,7 +664,13 @@ class TitleMatcher:
         o_start, o_end = int(offsets[cand.start]), int(offsets[cand.end - 1]) + 1
         if name.tier is not _Tier.NORMAL and name.latin and not _runs_ok(name, offsets, cand):
             return None
-        if name.tier is _Tier.ACRONYM and not _capitals_ok(view.text[o_start:o_end]):
+        # Pinyin initials are often written in lower case ("qyzx"): that is still the
+        # abbreviation, unless it spells an everyday word ("got", "up").
+        if (
+            name.tier is _Tier.ACRONYM
+            and not _capitals_ok(view.text[o_start:o_end])
+            and view.folded.text[cand.start : cand.end] in _COMMON_WORDS
+        ):
             return None
         if name.has_cue:
             cues = _find_cues(_cue_text(f"{view.text[:o_start]} {view.text[o_end:]}"))
