@@ -141,11 +141,7 @@ def detect_capture(
             kind="detection",
             subject=f"detection:{detection.id}",
             payload={
-                "capture_id": capture.id,
-                "capture_sha256": capture.content_sha256,
-                "page_url": capture.page_url,
-                "media_url": capture.media_url,
-                "work_id": detection.work_id,
+                **detection_basis(capture, detection),
                 "asset_id": detection.asset_id,
                 "signal": detection.signal,
                 "score": detection.score,
@@ -166,6 +162,29 @@ def detect_capture(
             limits=limits,
         )
     return CaptureOutcome(capture.id, list(best.values()))
+
+
+def find_capture(session: Session, *, site_id: int, page_url: str, sha256: str) -> Capture | None:
+    """The capture of these bytes at this page of a site, if there is one (a capture is kept
+    once: the same bytes at the same page are the same capture)."""
+    return session.scalar(
+        select(Capture).where(
+            Capture.site_id == site_id,
+            Capture.page_url == page_url,
+            Capture.content_sha256 == sha256,
+        )
+    )
+
+
+def detection_basis(capture: Capture, detection: Detection) -> dict[str, object]:
+    """What every detection's ledger entry states: the capture it is in and the work."""
+    return {
+        "capture_id": capture.id,
+        "capture_sha256": capture.content_sha256,
+        "page_url": capture.page_url,
+        "media_url": capture.media_url,
+        "work_id": detection.work_id,
+    }
 
 
 def apply_licence(session: Session, *, detection: Detection, capture: Capture) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jianwang.db.models import Capture, Detection, DetectionStatus, Work
-from jianwang.detections.service import apply_licence
+from jianwang.detections.service import apply_licence, detection_basis
 from jianwang.evidence import ledger
 from jianwang.matching.titles import TitleEntry, TitleHit, TitleMatcher
 
@@ -91,11 +91,7 @@ def record_title_detections(
             kind="detection",
             subject=f"detection:{detection.id}",
             payload={
-                "capture_id": capture.id,
-                "capture_sha256": capture.content_sha256,
-                "page_url": capture.page_url,
-                "media_url": capture.media_url,
-                "work_id": detection.work_id,
+                **detection_basis(capture, detection),
                 "signal": SIGNAL,
                 "evidence_class": EVIDENCE_CLASS,
                 "score": detection.score,

@@ -29,6 +29,7 @@ from jianwang.db.models import (
     SiteDomain,
     SiteFact,
 )
+from jianwang.detections.service import find_capture
 from jianwang.detections.titles import record_title_detections
 from jianwang.errors import FetchError, MediaError
 from jianwang.evidence import ledger
@@ -263,12 +264,8 @@ class PageDiscovery:
         self, session: Session, site: Site, page: FetchResult, view_count: int | None
     ) -> Capture:
         """The capture of this page's bytes (a text capture when there is one), made when none."""
-        existing = session.scalar(
-            select(Capture).where(
-                Capture.site_id == site.id,
-                Capture.page_url == page.final_url,
-                Capture.content_sha256 == page.sha256,
-            )
+        existing = find_capture(
+            session, site_id=site.id, page_url=page.final_url, sha256=page.sha256
         )
         if existing is not None:
             return existing
@@ -346,12 +343,8 @@ class PageDiscovery:
         link's record as JSON), with title detections for the works its name or text names."""
         body = content if content is not None else ledger.canonical_json(details)
         stored = self.store.put_bytes(body, suffix)
-        capture = session.scalar(
-            select(Capture).where(
-                Capture.site_id == site.id,
-                Capture.page_url == page.final_url,
-                Capture.content_sha256 == stored.sha256,
-            )
+        capture = find_capture(
+            session, site_id=site.id, page_url=page.final_url, sha256=stored.sha256
         )
         if capture is None:
             capture = self._capture(session, site, page, AssetKind.LINK, url, stored.path,

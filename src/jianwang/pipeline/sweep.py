@@ -20,7 +20,7 @@ from jianwang.config import Settings
 from jianwang.content import ContentStore
 from jianwang.db import transaction, utcnow
 from jianwang.db.models import AssetKind, Capture, Site, SiteStatus
-from jianwang.detections.service import detect_capture
+from jianwang.detections.service import detect_capture, find_capture
 from jianwang.detections.titles import title_matcher
 from jianwang.errors import MediaError, UserError
 from jianwang.evidence import ledger
@@ -70,13 +70,7 @@ def record_capture(
     """Store one captured item (once: the same bytes at the same page are the same capture),
     with its evidence artefacts: the page, the HTTP exchange (status, final URL, redirects,
     resolved IP, response headers) as JSON in ``store``, and a screenshot where there is one."""
-    existing = session.scalar(
-        select(Capture).where(
-            Capture.site_id == site.id,
-            Capture.page_url == item.page_url,
-            Capture.content_sha256 == item.sha256,
-        )
-    )
+    existing = find_capture(session, site_id=site.id, page_url=item.page_url, sha256=item.sha256)
     if existing is not None:
         return existing, False
     capture = Capture(
