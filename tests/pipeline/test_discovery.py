@@ -24,6 +24,7 @@ from jianwang.db.models import (
     SiteFact,
 )
 from jianwang.evidence.ledger import verify_chain
+from jianwang.monitoring.operators import ad_network_of_host
 from jianwang.pipeline.candidates import probe_candidates
 from jianwang.sandbox.discovery import (
     FORUM,
@@ -107,6 +108,7 @@ def test_a_sweep_finds_titles_links_operators_and_the_move(
     listed = json.loads(capsys.readouterr().out)
     assert any(c["domain"] == shop and c["reasons"]["probe_titles"] >= 3 for c in listed)
     assert all(c["domain"] != new_domain for c in listed)  # linked, not a candidate
+    assert not [c for c in listed if ad_network_of_host(c["domain"].split(":")[0])]
     if listed:
         first = listed[0]["domain"]
         assert run([*data, "candidates", "dismiss", first, "--reason", "ad server"]) == 0

@@ -611,7 +611,7 @@ _SRC_ATTRS = ("src", "data-src", "href")
 _NETWORK_OF_SUFFIX = {suffix: name for name, hosts, _ in AD_NETWORKS for suffix in hosts}
 
 
-def _network_of_host(host: str) -> str | None:
+def ad_network_of_host(host: str) -> str | None:
     """The ad network a host belongs to: the host or any parent domain of it in the list."""
     labels = host.split(".")
     for i in range(len(labels) - 1):
@@ -655,7 +655,7 @@ def _scan_elements(root: lxml.html.HtmlElement, base: str) -> _Elements:
                 continue
             try:
                 parts = urlsplit(value)  # no join: a relative URL is on the page's own host
-                name = _network_of_host((parts.hostname or "").lower())
+                name = ad_network_of_host((parts.hostname or "").lower())
             except ValueError:
                 continue
             if name is None and tag in ("script", "iframe"):

@@ -39,7 +39,7 @@ from jianwang.monitoring.discover import PageLinks
 from jianwang.monitoring.fetch import Fetcher, FetchResult
 from jianwang.monitoring.hosting import network_of
 from jianwang.monitoring.links import Magnet, ShareLink, find_downloads, find_torrent_urls
-from jianwang.monitoring.operators import OperatorFacts, find_operator_facts
+from jianwang.monitoring.operators import OperatorFacts, ad_network_of_host, find_operator_facts
 from jianwang.monitoring.safety import DomainScope
 from jianwang.monitoring.spots import page_spots
 from jianwang.monitoring.torrent import parse_torrent
@@ -420,12 +420,14 @@ class PageDiscovery:
     def _candidates(
         self, session: Session, site: Site, outbound: list[str], hits: list[TitleHit]
     ) -> None:
-        """Domains outside the registry that this page links to, with what the links said."""
+        """Domains outside the registry that this page links to, with what the links said
+        (advertising networks' hosts are evidence of profit, recorded as facts, not sites)."""
         registered = {d for s in session.scalars(select(Site)) for d in s.domains}
         by_domain: dict[str, list[str]] = {}
         for url in outbound:
             domain = _domain(url)
-            if domain and domain not in registered:
+            host = domain.split(":", 1)[0] if domain else ""
+            if domain and domain not in registered and ad_network_of_host(host) is None:
                 by_domain.setdefault(domain, []).append(url)
         now = utcnow()
         for domain, urls in by_domain.items():
