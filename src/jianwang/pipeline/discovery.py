@@ -103,6 +103,7 @@ class PageDiscovery:
         self.store = store
         self.counts = DiscoveryCounts()
         self.homes: dict[str, FetchResult | None] = {}  # announced addresses' home pages
+        self.registered: set[str] | None = None  # every registered site's domains
 
     def __call__(self, page: FetchResult, found: PageLinks) -> None:
         spots = page_spots(page.final_url, page.content)
@@ -422,7 +423,9 @@ class PageDiscovery:
     ) -> None:
         """Domains outside the registry that this page links to, with what the links said
         (advertising networks' hosts are evidence of profit, recorded as facts, not sites)."""
-        registered = {d for s in session.scalars(select(Site)) for d in s.domains}
+        if self.registered is None:  # read once per sweep, not once per page
+            self.registered = {d for s in session.scalars(select(Site)) for d in s.domains}
+        registered = self.registered | set(site.domains)
         by_domain: dict[str, list[str]] = {}
         for url in outbound:
             domain = _domain(url)
