@@ -89,6 +89,68 @@ class Settings(BaseSettings):
         description="Time a rendered page's scripts get after it loads to start their players.",
     )
 
+    # Enforcement: review bands, notice deadlines, case guards and referral thresholds.
+    review_auto_confirm: dict[str, float] = Field(
+        default_factory=lambda: {
+            "audio.triplets": 30.0,
+            "video.dcthash": 24.0,
+            "text.winnow": 24.0,
+        },
+        description="Per signal, the score at or above which a detection is confirmed without "
+        "review (JSON, e.g. '{\"audio.triplets\": 30}'); a signal not named (such as title "
+        "matches) always waits for a reviewer. Scores are evidence counts: aligned landmarks, "
+        "frames or shared k-grams, so three times each matcher's own threshold by default.",
+    )
+    review_floor: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per signal, the score below which a detection is set aside as a false "
+        "positive without review (JSON); default none, so every match is at least reviewed.",
+    )
+    notice_deadline_hours: float = Field(
+        default=72.0, gt=0, description="Hours a takedown notice gives the recipient."
+    )
+    literature_notice_deadline_hours: float = Field(
+        default=24.0, gt=0, description="Hours a takedown notice about literature gives."
+    )
+    statement_window_days: int = Field(
+        default=7,
+        ge=0,
+        description="Days after the advance notice is served during which the party may make "
+        "statements and defences; no decision before it ends.",
+    )
+    hearing_fine_threshold: float = Field(
+        default=100_000.0, ge=0, description="A fine above this (yuan) needs a hearing first."
+    )
+    fine_cap: float = Field(
+        default=250_000.0,
+        gt=0,
+        description="Largest fine (yuan) when the illegal business volume is unknown or below "
+        "fine_volume_floor.",
+    )
+    fine_volume_floor: float = Field(
+        default=50_000.0,
+        ge=0,
+        description="From this illegal business volume (yuan) on, the cap is "
+        "fine_volume_multiple times the volume.",
+    )
+    fine_volume_multiple: float = Field(
+        default=5.0, gt=0, description="Cap on a fine as a multiple of the business volume."
+    )
+    case_decision_days: int = Field(
+        default=90, gt=0, description="Days from filing a case to its decision (its deadline)."
+    )
+    referral_works: int = Field(default=500, gt=0, description="Referral threshold: works.")
+    referral_clicks: int = Field(default=50_000, gt=0, description="Referral threshold: clicks.")
+    referral_members: int = Field(
+        default=1_000, gt=0, description="Referral threshold: paid members."
+    )
+    referral_gains: float = Field(
+        default=30_000.0, gt=0, description="Referral threshold: illegal gains (yuan)."
+    )
+    referral_volume: float = Field(
+        default=50_000.0, gt=0, description="Referral threshold: illegal business volume (yuan)."
+    )
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
         if self.mode is Mode.PRODUCTION and self.allow_private_hosts:
@@ -106,6 +168,11 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         """Folder of the fingerprint indexes."""
         return self.data_dir / "index"
+
+    @property
+    def key_dir(self) -> Path:
+        """Folder of the installation's signing key (the ledger's Ed25519 key, mode 0600)."""
+        return self.data_dir / "keys"
 
     @property
     def content_dir(self) -> Path:

@@ -32,6 +32,12 @@ class DuplicateError(UserError):
     exit_code = 4
 
 
+class PermissionDenied(UserError):
+    """The acting user's role or scope does not allow the action; nothing was changed."""
+
+    exit_code = 77  # EX_NOPERM
+
+
 class MediaError(UserError):
     """Media that cannot be probed or decoded: missing, corrupt, truncated or not media at all."""
 

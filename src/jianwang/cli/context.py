@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import typer
 from sqlalchemy import Engine
@@ -75,6 +76,17 @@ class AppContext:
         """Release the database connections."""
         if self._engine is not None:
             self._engine.dispose()
+
+
+ActorOption = Annotated[
+    str,
+    typer.Option(
+        "--as",
+        envvar="JIANWANG_USER",
+        help="The registered user acting (or JIANWANG_USER); the step is refused unless the "
+        "user's role and scope allow it.",
+    ),
+]
 
 
 def app_context(ctx: typer.Context) -> AppContext:

@@ -22,14 +22,19 @@ from jianwang.cli import (
     batches,
     bench,
     candidates,
+    cases,
     db,
     demo,
     detections,
+    evidence,
     identify,
     licences,
     monitor,
+    notices,
+    report,
     sandbox,
     sites,
+    users,
     works,
 )
 from jianwang.cli.context import AppContext
@@ -53,8 +58,12 @@ app.add_typer(sites.app, name="sites")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(candidates.app, name="candidates")
 app.add_typer(detections.app, name="detections")
-app.add_typer(detections.cases_app, name="cases")
-app.add_typer(detections.notices_app, name="notices")
+app.add_typer(cases.app, name="cases")
+app.add_typer(notices.app, name="notices")
+app.add_typer(evidence.app, name="evidence")
+app.add_typer(report.app, name="report")
+app.add_typer(users.app, name="users")
+app.add_typer(users.authorities_app, name="authorities")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(db.app, name="db")
 app.add_typer(bench.app, name="bench")

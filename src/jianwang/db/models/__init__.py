@@ -9,7 +9,7 @@ from jianwang.db.models.catalog import (
     Work,
 )
 from jianwang.db.models.detections import Detection
-from jianwang.db.models.enforcement import Case, CaseEvent, Notice
+from jianwang.db.models.enforcement import AllowRule, Case, CaseEvent, Notice
 from jianwang.db.models.enums import (
     AssetKind,
     AuthorityLevel,
@@ -34,9 +34,10 @@ from jianwang.db.models.monitoring import (
     SiteFact,
 )
 from jianwang.db.models.people import Authority, User
-from jianwang.db.models.system import Job, LedgerEntry
+from jianwang.db.models.system import Job, LedgerEntry, LedgerHead
 
 __all__ = [
+    "AllowRule",
     "Artefact",
     "AssetKind",
     "AssetSignal",
@@ -52,6 +53,7 @@ __all__ = [
     "Job",
     "JobState",
     "LedgerEntry",
+    "LedgerHead",
     "Licence",
     "Notice",
     "NoticeKind",

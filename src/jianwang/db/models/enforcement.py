@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     ForeignKey,
     Integer,
@@ -57,6 +58,12 @@ class Notice(TimestampMixin, Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    counter_notice: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, doc="The recipient's counter-notice: who, when, and the grounds it gives."
+    )
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id"), doc="The case its non-compliance was escalated to."
+    )
 
     site: Mapped[Site | None] = relationship()
     detections: Mapped[list[Detection]] = relationship(secondary=notice_detections)
@@ -82,8 +89,19 @@ class Case(TimestampMixin, Base):
     paid_members: Mapped[int | None] = mapped_column(Integer)
     illegal_gains: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     business_volume: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    proposed_decision: Mapped[str | None] = mapped_column(
+        String(100), doc="Measures the advance notice proposes, e.g. 'fine,shutdown'."
+    )
+    proposed_fine: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    advance_notice_served_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hearing_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    hearing_held_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decision: Mapped[str | None] = mapped_column(String(100))
     fine_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    referral_flags: Mapped[list[str]] = mapped_column(
+        JSON, default=list, doc="Referral thresholds the case's measures reach."
+    )
     referral: Mapped[str | None] = mapped_column(String(200))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -108,3 +126,20 @@ class CaseEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     case: Mapped[Case] = relationship(back_populates="events")
+
+
+class AllowRule(TimestampMixin, Base):
+    """A rejected match that must not come back: a work on a site, or pages matching a URL
+    pattern (a glob), or both. Detections it covers are set aside as false positives."""
+
+    __tablename__ = "allow_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_id: Mapped[int | None] = mapped_column(ForeignKey("works.id"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    url_pattern: Mapped[str | None] = mapped_column(String(2000))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    detection_id: Mapped[int | None] = mapped_column(
+        Integer, doc="The rejected detection the rule came from."
+    )

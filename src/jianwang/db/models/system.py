@@ -28,6 +28,20 @@ class LedgerEntry(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class LedgerHead(Base):
+    """A signed head of the ledger's Merkle tree: the root over the first ``tree_size`` entries,
+    signed with the installation's Ed25519 key."""
+
+    __tablename__ = "ledger_heads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tree_size: Mapped[int] = mapped_column(Integer, index=True)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    key_id: Mapped[str] = mapped_column(String(64), doc="sha256 of the raw public key, hex.")
+    signature: Mapped[str] = mapped_column(String(128), doc="Ed25519 signature, hex.")
+
+
 class Job(TimestampMixin, Base):
     """A unit of pipeline work, leased by a worker and retried on failure."""
 
