@@ -28,9 +28,7 @@ def upgrade() -> None:
             sa.Column("advance_notice_served_at", sa.DateTime(timezone=True), nullable=True)
         )
         batch.add_column(
-            sa.Column(
-                "hearing_requested", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
+            sa.Column("hearing_requested", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch.add_column(sa.Column("hearing_held_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True))
@@ -40,9 +38,7 @@ def upgrade() -> None:
     with op.batch_alter_table("notices") as batch:
         batch.add_column(sa.Column("counter_notice", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("case_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key(
-            batch.f("fk_notices_case_id_cases"), "cases", ["case_id"], ["id"]
-        )
+        batch.create_foreign_key(batch.f("fk_notices_case_id_cases"), "cases", ["case_id"], ["id"])
     op.create_table(
         "allow_rules",
         sa.Column("id", sa.Integer(), nullable=False),
