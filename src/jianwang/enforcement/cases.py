@@ -1,27 +1,35 @@
-"""Administrative cases: opening one against a site, with its detections as the first evidence.
+"""Administrative cases: opening one against a site, assigning its officers, recording its measures.
 
-The full state machine with its guards grows here; every transition is a ``CaseEvent`` and a ledger
-entry, so the case file shows who moved it and why.
+A case starts as a LEAD on the strength of confirmed detections; its states and their guards are in
+``enforcement.transitions``. Every change is a ``CaseEvent`` or a ledger entry (often both), so
+the case file shows who did what, when and why.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jianwang.db import utcnow
 from jianwang.db.models import (
+    Authority,
+    Capture,
     Case,
     CaseEvent,
     CaseState,
     Detection,
     DetectionStatus,
+    Role,
     Site,
     SiteFact,
+    User,
 )
-from jianwang.errors import UserError
+from jianwang.enforcement.actors import Action, Actor
+from jianwang.enforcement.policy import CaseMeasures, Thresholds, referral_flags
+from jianwang.errors import NotFoundError, PermissionDenied, UserError
 from jianwang.evidence import ledger
 
 
@@ -38,17 +46,27 @@ def open_case(
     *,
     site: Site,
     detections: Sequence[Detection],
-    actor: str,
+    actor: Actor,
     reason: str,
     source: str = "monitoring",
     authority_id: int | None = None,
+    thresholds: Thresholds | None = None,
 ) -> Case:
     """Open a case (state LEAD) against ``site`` on the strength of confirmed detections.
 
     Its measures start from what monitoring saw: works and copies detected, and the views the
     pages showed for those copies (clicks). What the site's pages state about its operator
     (filing numbers, contacts, payment and membership pages, advertising networks: evidence of
-    commercial purpose) goes into the case's opening entry in the ledger."""
+    commercial purpose) goes into the case's opening entry in the ledger. With ``thresholds`` the
+    opening measures are compared with the referral thresholds at once."""
+    actor.require(Action.CASE, what=f"open a case on site {site.name!r}")
+    if not actor.covers_region(site.region):
+        raise PermissionDenied(
+            f"{actor.name} may not open a case on site {site.name!r}: its region "
+            f"{site.region or 'unknown'} is outside {actor.region or 'any region of theirs'}"
+        )
+    if not reason.strip():
+        raise UserError("opening a case needs a reason")
     if not detections:
         raise UserError(f"no confirmed detections on site {site.name!r} to open a case on")
     for detection in detections:
@@ -65,15 +83,21 @@ def open_case(
         operator=site.operator,
         source=source,
         state=CaseState.LEAD,
-        authority_id=authority_id or site.authority_id,
+        authority_id=authority_id or site.authority_id or actor.authority_id,
         works_count=len({d.work_id for d in detections}),
         copies_count=len({d.capture_id for d in detections}),
         clicks=_clicks(detections),
         detections=list(detections),
+        officers=[],
+        referral_flags=[],
     )
+    if thresholds is not None:
+        case.referral_flags = referral_flags(measures_of(case), thresholds)
     session.add(case)
     case.events.append(
-        CaseEvent(from_state=None, to_state=CaseState.LEAD, actor=actor, reason=reason, at=utcnow())
+        CaseEvent(
+            from_state=None, to_state=CaseState.LEAD, actor=actor.name, reason=reason, at=utcnow()
+        )
     )
     session.flush()
     ledger.append(
@@ -84,10 +108,11 @@ def open_case(
             "number": case.number,
             "site": site.name,
             "to": CaseState.LEAD.value,
-            "actor": actor,
+            "actor": actor.name,
             "reason": reason,
             "detections": sorted(d.id for d in detections),
             "clicks": case.clicks,
+            "referral_flags": case.referral_flags,
             "operator_facts": operator_facts(session, site_id=site.id),
         },
     )
@@ -129,6 +154,169 @@ def operator_facts(session: Session, *, site_id: int) -> dict[str, list[str]]:
     return facts
 
 
-def list_cases(session: Session) -> list[Case]:
-    """Every case, newest first."""
-    return list(session.scalars(select(Case).order_by(Case.id.desc())))
+def list_cases(session: Session, *, state: CaseState | None = None) -> list[Case]:
+    """Every case (or those in ``state``), newest first."""
+    query = select(Case).order_by(Case.id.desc())
+    if state is not None:
+        query = query.where(Case.state == state)
+    return list(session.scalars(query))
+
+
+def find_case(session: Session, ref: str | int) -> Case:
+    """A case by id or number (JW-2026-00001)."""
+    if isinstance(ref, int) or str(ref).isdigit():
+        case = session.get(Case, int(ref))
+    else:
+        case = session.scalar(select(Case).where(Case.number == str(ref).strip()))
+    if case is None:
+        raise NotFoundError(f"no case {ref!r}")
+    return case
+
+
+def case_region(session: Session, case: Case) -> str | None:
+    """The region a case belongs to: its authority's, else its site's."""
+    if case.authority_id is not None:
+        authority = session.get(Authority, case.authority_id)
+        if authority is not None:
+            return authority.region
+    return case.site.region
+
+
+def require_case_right(session: Session, case: Case, actor: Actor, *, doing: str) -> None:
+    """Refuse unless ``actor`` may act on ``case``: the CASE right, the case's region inside the
+    actor's, and, once officers are assigned, being one of them (or an admin)."""
+    actor.require(Action.CASE, what=f"{doing} case {case.number}")
+    region = case_region(session, case)
+    if not actor.covers_region(region):
+        raise PermissionDenied(
+            f"{actor.name} may not {doing} case {case.number}: its region {region or 'unknown'} "
+            f"is outside {actor.region or 'any region of theirs'}"
+        )
+    if case.officers and actor.role is Role.OFFICER and actor.name not in case.officers:
+        raise PermissionDenied(
+            f"{actor.name} is not among the officers of case {case.number} "
+            f"({', '.join(case.officers)})"
+        )
+
+
+def assign_officers(
+    session: Session, *, case: Case, officers: Sequence[str], actor: Actor, reason: str = ""
+) -> Case:
+    """Assign the officers who carry the case: registered officers (two at least, the rule for
+    investigating), each covering the case's region."""
+    require_case_right(session, case, actor, doing="assign officers to")
+    names = list(dict.fromkeys(o.strip() for o in officers if o.strip()))
+    if len(names) < 2:
+        raise UserError(f"case {case.number} needs at least two officers; {len(names)} given")
+    region = case_region(session, case)
+    for name in names:
+        user = session.scalar(select(User).where(User.username == name))
+        if user is None:
+            raise NotFoundError(f"no user {name!r}")
+        if user.role is not Role.OFFICER:
+            raise UserError(f"user {name!r} is a {user.role.value}, not an officer")
+        authority = session.get(Authority, user.authority_id) if user.authority_id else None
+        scope = Actor(name=name, role=Role.OFFICER, region=authority.region if authority else None)
+        if not scope.covers_region(region):
+            raise UserError(
+                f"officer {name!r} ({scope.region or 'no region'}) does not cover the case's "
+                f"region {region or 'unknown'}"
+            )
+    before = list(case.officers or [])
+    case.officers = names
+    session.flush()
+    ledger.append(
+        session,
+        kind="case",
+        subject=f"case:{case.id}",
+        payload={
+            "number": case.number,
+            "officers": names,
+            "previous_officers": before,
+            "actor": actor.name,
+            "reason": reason,
+        },
+    )
+    return case
+
+
+def measures_of(case: Case) -> CaseMeasures:
+    """The case's measures as one value."""
+    return CaseMeasures(
+        works=case.works_count,
+        copies=case.copies_count,
+        clicks=case.clicks,
+        paid_members=case.paid_members,
+        illegal_gains=case.illegal_gains,
+        business_volume=case.business_volume,
+    )
+
+
+def set_measures(
+    session: Session,
+    *,
+    case: Case,
+    actor: Actor,
+    thresholds: Thresholds,
+    reason: str = "",
+    **values: Any,
+) -> Case:
+    """Record what the investigation established (works, copies, clicks, paid_members,
+    illegal_gains, business_volume) and compare them with the referral thresholds."""
+    require_case_right(session, case, actor, doing="record measures of")
+    columns = {
+        "works": "works_count",
+        "copies": "copies_count",
+        "clicks": "clicks",
+        "paid_members": "paid_members",
+        "illegal_gains": "illegal_gains",
+        "business_volume": "business_volume",
+    }
+    unknown = sorted(set(values) - set(columns))
+    if unknown:
+        raise UserError(f"unknown case measure {unknown[0]!r}")
+    changes = {k: v for k, v in values.items() if v is not None}
+    for name, value in changes.items():
+        if value < 0:
+            raise UserError(f"measure {name} cannot be negative ({value})")
+    for name, value in changes.items():
+        setattr(case, columns[name], value)
+    case.referral_flags = referral_flags(measures_of(case), thresholds)
+    session.flush()
+    ledger.append(
+        session,
+        kind="case",
+        subject=f"case:{case.id}",
+        payload={
+            "number": case.number,
+            "measures": {k: str(v) for k, v in changes.items()},
+            "referral_flags": case.referral_flags,
+            "actor": actor.name,
+            "reason": reason,
+        },
+    )
+    return case
+
+
+def detections_for_case(
+    session: Session, *, site: Site, ids: Sequence[int] = ()
+) -> list[Detection]:
+    """The detections a new case on ``site`` rests on: those named by ``ids``, or every
+    confirmed detection on the site that no case holds yet."""
+    if ids:
+        found = list(session.scalars(select(Detection).where(Detection.id.in_(list(ids)))))
+        missing = sorted(set(ids) - {d.id for d in found})
+        if missing:
+            raise NotFoundError(f"no detection with id {missing[0]}")
+        return sorted(found, key=lambda d: d.id)
+    held = {d.id for case in session.scalars(select(Case)) for d in case.detections}
+    return [
+        d
+        for d in session.scalars(
+            select(Detection)
+            .join(Capture, Capture.id == Detection.capture_id)
+            .where(Capture.site_id == site.id, Detection.status == DetectionStatus.CONFIRMED)
+            .order_by(Detection.id)
+        )
+        if d.id not in held
+    ]
