@@ -79,7 +79,8 @@ def test_sweep_detect_and_identify_url(
 
         assert jw(data, "detections", "list", "--json") == 0
         detections = json.loads(capsys.readouterr().out)
-        assert [(d["work"], d["status"]) for d in detections] == [("Anthem", "detected")]
+        # far above the audio matcher's auto-confirm band
+        assert [(d["work"], d["status"]) for d in detections] == [("Anthem", "confirmed")]
         assert detections[0]["ref_start"] == pytest.approx(3.0, abs=1.0)
 
         # A second sweep finds the same files unchanged (conditional requests): nothing new,

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from jianwang.catalog.actors import Actor, actor_for
 from jianwang.catalog.people import add_authority, add_user
 from jianwang.config import Settings
 from jianwang.db import create_db_engine, ensure_schema, session_factory
@@ -31,7 +32,6 @@ from jianwang.db.models import (
     Work,
     WorkKind,
 )
-from jianwang.enforcement.actors import Actor, actor_for
 from jianwang.enforcement.cases import assign_officers, open_case, set_measures
 from jianwang.enforcement.policy import CasePolicy, parse_amount, parse_measures
 from jianwang.enforcement.transitions import TRANSITIONS, MoveDetails, move_case

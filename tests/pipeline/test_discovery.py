@@ -67,7 +67,8 @@ def test_a_sweep_finds_titles_links_operators_and_the_move(
             assert titles and all(
                 d.evidence_class == "title" and d.asset_id is None for d in titles
             )
-            assert all(d.status is DetectionStatus.DETECTED and d.matched_text for d in titles)
+            # Title matches are never auto-confirmed: they wait for a reviewer.
+            assert all(d.status is DetectionStatus.IN_REVIEW and d.matched_text for d in titles)
             named = {d.work.title for d in titles}
             assert {"家", "Home"} & named or len(named) >= 6
             links = s.scalars(select(Capture).where(Capture.kind == AssetKind.LINK)).all()

@@ -9,10 +9,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from jianwang.catalog.actors import Actor
 from jianwang.cli.main import run
 from jianwang.config import Settings
 from jianwang.db import create_db_engine, session_factory, transaction, utcnow
-from jianwang.db.models import Capture, Detection, DetectionStatus, LedgerEntry, NoticeStatus
+from jianwang.db.models import (
+    Capture,
+    Detection,
+    DetectionStatus,
+    LedgerEntry,
+    Notice,
+    NoticeStatus,
+)
 from jianwang.detections.service import set_status
 from jianwang.enforcement.notices import draft_takedown_notices
 from jianwang.media.limits import DecodeLimits
@@ -107,13 +115,16 @@ def test_noticed_copies_are_rechecked_on_schedule_and_reuploads_are_linked(
         with transaction(factory) as s:
             first = s.scalars(select(Detection)).first()
             assert first is not None
+            tester = Actor.system("t")
+            holder = first.work.rights_holder  # a notice must name its contact and address
+            holder.contact, holder.address = "legal@label.example", "1 Road"
             set_status(
-                s, detections=[first], status=DetectionStatus.CONFIRMED, actor="t", reason="ok"
+                s, detections=[first], status=DetectionStatus.CONFIRMED, actor=tester, reason="ok"
             )
             (notice,) = draft_takedown_notices(
-                s, site=first.capture.site, detections=[first], actor="t"
+                s, site=first.capture.site, detections=[first], actor=tester, settings=settings
             )
-            capture_id, first_id = first.capture_id, first.id
+            capture_id, first_id, notice_id = first.capture_id, first.id, notice.id
             now = utcnow()
             assert due_rechecks(s, now=now) == []  # a draft is not a notice served
             notice.status = NoticeStatus.SENT
@@ -122,6 +133,8 @@ def test_noticed_copies_are_rechecked_on_schedule_and_reuploads_are_linked(
             assert due_rechecks(s, now=now + timedelta(hours=2)) == [capture_id]
         (result,) = run_due_rechecks(factory, now=utcnow() + timedelta(hours=2), **run_args)  # type: ignore[arg-type]
         assert result.capture_id == capture_id and result.verdict == "present"
+        with transaction(factory) as s:  # still up after the deadline: not complied with
+            assert s.get(Notice, notice_id).status is NoticeStatus.NON_COMPLIANT  # type: ignore[union-attr]
         with transaction(factory) as s:
             later = utcnow() + timedelta(hours=2)
             assert due_rechecks(s, now=later) == []  # just checked

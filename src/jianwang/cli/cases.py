@@ -12,11 +12,11 @@ from typing import Annotated, Any
 
 import typer
 
+from jianwang.catalog.actors import actor_for
 from jianwang.catalog.service import find_site
 from jianwang.cli.context import ActorOption, app_context
 from jianwang.cli.output import JsonFlag, emit_result, emit_rows, print_table
 from jianwang.db.models import Case, CaseState
-from jianwang.enforcement.actors import actor_for
 from jianwang.enforcement.cases import (
     assign_officers,
     detections_for_case,

@@ -1,8 +1,9 @@
 """Turning captures into detections, checking licences, and settling detections.
 
 A detection on a site licensed for the work (on the capture's day, in the site's region) is
-LICENSED at once with the licence named; every other detection waits as DETECTED until it is
-confirmed or rejected.
+LICENSED at once with the licence named; every other detection waits as DETECTED until review
+triage (``detections.review``) confirms it, sets it aside or queues it for a reviewer. Every status
+change names its actor, whose rights over the detection are checked first.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jianwang.catalog.actors import Action, Actor, require_rights
 from jianwang.catalog.indexes import IndexSet
 from jianwang.catalog.service import licence_for
 from jianwang.db import utcnow
@@ -233,10 +235,13 @@ def set_status(
     *,
     detections: Sequence[Detection],
     status: DetectionStatus,
-    actor: str,
+    actor: Actor,
     reason: str,
 ) -> int:
-    """Move detections to ``status``; an illegal move is refused before anything changes."""
+    """Move detections to ``status`` on behalf of ``actor``, who needs the right to review
+    each of them (see :func:`require_rights`); a refused or illegal move is refused before
+    anything changes."""
+    require_rights(actor, Action.REVIEW, detections)
     for detection in detections:
         if detection.status == status:
             continue
@@ -253,12 +258,17 @@ def set_status(
         detection.status = status
         detection.status_reason = reason
         detection.reviewed_at = utcnow()
-        detection.reviewed_by = actor
+        detection.reviewed_by = actor.name
         ledger.append(
             session,
             kind="review",
             subject=f"detection:{detection.id}",
-            payload={"from": previous.value, "to": status.value, "actor": actor, "reason": reason},
+            payload={
+                "from": previous.value,
+                "to": status.value,
+                "actor": actor.name,
+                "reason": reason,
+            },
         )
         changed += 1
     session.flush()

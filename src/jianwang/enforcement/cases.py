@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from jianwang.catalog.actors import Action, Actor
 from jianwang.db import utcnow
 from jianwang.db.models import (
     Authority,
@@ -27,7 +28,6 @@ from jianwang.db.models import (
     SiteFact,
     User,
 )
-from jianwang.enforcement.actors import Action, Actor
 from jianwang.enforcement.policy import CaseMeasures, Thresholds, referral_flags
 from jianwang.errors import NotFoundError, PermissionDenied, UserError
 from jianwang.evidence import ledger

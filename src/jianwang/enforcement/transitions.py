@@ -17,9 +17,9 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from jianwang.catalog.actors import Actor
 from jianwang.db import utcnow
 from jianwang.db.models import Case, CaseEvent, CaseState, SiteStatus
-from jianwang.enforcement.actors import Actor
 from jianwang.enforcement.cases import require_case_right
 from jianwang.enforcement.policy import ORGANS, CasePolicy, parse_amount, parse_measures
 from jianwang.errors import UserError

@@ -29,6 +29,7 @@ from jianwang.db.models import (
     SiteDomain,
     SiteFact,
 )
+from jianwang.detections.review import ReviewPolicy, triage
 from jianwang.detections.service import find_capture
 from jianwang.detections.titles import record_title_detections
 from jianwang.errors import FetchError, MediaError
@@ -94,8 +95,10 @@ class PageDiscovery:
         matcher: TitleMatcher,
         fetcher: Fetcher,
         store: ContentStore,
+        review: ReviewPolicy | None = None,
     ) -> None:
         self.factory = factory
+        self.review = review or ReviewPolicy()  # no bands: every title match is reviewed
         self.site_id = site_id
         self.scope = DomainScope(domains)
         self.matcher = matcher
@@ -125,9 +128,7 @@ class PageDiscovery:
             page_hits = [h for h in hits if not _points_at_item(h, shares, magnets)]
             if page_hits:
                 capture = self._page_capture(session, site, page, found.view_count)
-                self.counts.title_detections += len(
-                    record_title_detections(session, capture=capture, hits=page_hits)
-                )
+                self._titles(session, capture, page_hits)
             self._shares(session, site, page, shares, hits)
             self._magnets(session, site, page, magnets, hits)
             for url, data, details, names in torrent_items:
@@ -352,9 +353,14 @@ class PageDiscovery:
                                     stored.sha256, stored.size, details)  # fmt: skip
             self.counts.link_items += 1
         if hits:
-            self.counts.title_detections += len(
-                record_title_detections(session, capture=capture, hits=hits)
-            )
+            self._titles(session, capture, hits)
+
+    def _titles(self, session: Session, capture: Capture, hits: list[TitleHit]) -> None:
+        """Record the title detections of ``hits`` and triage them at once (review bands and
+        allow rules), so a rejected match does not come back to the queue."""
+        added = record_title_detections(session, capture=capture, hits=hits)
+        triage(session, detections=added, policy=self.review)
+        self.counts.title_detections += len(added)
 
     def _facts(self, session: Session, site: Site, url: str, facts: OperatorFacts) -> None:
         self._record(session, site, url, fact_pairs(facts))

@@ -27,6 +27,7 @@ from jianwang.content import ContentStore
 from jianwang.db import transaction, utcnow
 from jianwang.db.models import AssetKind, Site
 from jianwang.detections.identify import MatchView, identify_file
+from jianwang.detections.review import ReviewPolicy, triage
 from jianwang.detections.service import detect_capture
 from jianwang.errors import JianwangError, UserError
 from jianwang.media.limits import DecodeLimits
@@ -120,6 +121,7 @@ def watch_live(
     active = indexes
     store = ContentStore(Path(settings.content_dir))
     last_recorded: dict[int, float] = {}  # work id -> stream position of its last record
+    review = ReviewPolicy.from_settings(settings)
     result = LiveWatchResult(site=name, url=url, report=LiveReport(url=url))
 
     def matches(window: LiveWindow) -> list[MatchView]:
@@ -166,6 +168,7 @@ def watch_live(
                 views=views,
                 content_dir=Path(settings.content_dir),
             )
+            triage(session, detections=outcome.detections, policy=review)
             found = [
                 LiveDetection(
                     work_id=work_id,

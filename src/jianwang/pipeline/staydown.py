@@ -32,6 +32,7 @@ from jianwang.db.models import (
 )
 from jianwang.db.models.enforcement import notice_detections
 from jianwang.detections.identify import identify_file
+from jianwang.enforcement.notices import follow_up
 from jianwang.errors import MediaError, NotFoundError
 from jianwang.evidence import ledger
 from jianwang.media.limits import DecodeLimits
@@ -107,7 +108,7 @@ def run_due_rechecks(
         return []
     log.info("staydown: %d noticed capture(s) due for a check", len(due))
     return recheck_captures(
-        factory, due, settings=settings, registry=registry, limits=limits, indexes=indexes
+        factory, due, settings=settings, registry=registry, limits=limits, indexes=indexes, now=now
     )
 
 
@@ -119,9 +120,11 @@ def recheck_captures(
     registry: SignalRegistry,
     limits: DecodeLimits,
     indexes: IndexSet | None = None,
+    now: datetime | None = None,
 ) -> list[CaptureRecheck]:
     """Re-check each capture (``NotFoundError`` for an unknown id, before anything is fetched)
-    and record each verdict in the ledger."""
+    and record each verdict in the ledger; then follow up the sent notices of those captures
+    whose deadline has passed at ``now`` (see :func:`follow_up_notices`)."""
     with transaction(factory) as session:
         targets = []
         for capture_id in capture_ids:
@@ -172,7 +175,40 @@ def recheck_captures(
                 )
             log.info("staydown capture %d (%s): %s", capture_id, url, verdict)
             results.append(result)
+    follow_up_notices(factory, results, now=now or utcnow())
     return results
+
+
+def follow_up_notices(
+    factory: sessionmaker[Session], results: list[CaptureRecheck], *, now: datetime
+) -> dict[int, NoticeStatus]:
+    """Decide the sent takedown notices of the rechecked captures whose deadline has passed:
+    removed (all gone) or not complied with (any still present); see ``notices.follow_up``."""
+    verdicts = {r.capture_id: r.verdict for r in results}
+    decided: dict[int, NoticeStatus] = {}
+    if not verdicts:
+        return decided
+    with transaction(factory) as session:
+        notice_ids = session.scalars(
+            select(Notice.id)
+            .join(notice_detections, notice_detections.c.notice_id == Notice.id)
+            .join(Detection, Detection.id == notice_detections.c.detection_id)
+            .where(
+                Detection.capture_id.in_(verdicts),
+                Notice.kind == NoticeKind.TAKEDOWN,
+                Notice.status == NoticeStatus.SENT,
+                Notice.deadline_at <= now,
+            )
+            .distinct()
+            .order_by(Notice.id)
+        ).all()
+        for notice_id in notice_ids:
+            notice = session.get(Notice, notice_id)
+            assert notice is not None
+            status = follow_up(session, notice=notice, verdicts=verdicts, now=now)
+            if status is not None:
+                decided[notice.id] = status
+    return decided
 
 
 def _still_matched(

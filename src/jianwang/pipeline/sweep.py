@@ -20,6 +20,7 @@ from jianwang.config import Settings
 from jianwang.content import ContentStore
 from jianwang.db import transaction, utcnow
 from jianwang.db.models import AssetKind, Capture, Site, SiteStatus
+from jianwang.detections.review import ReviewPolicy, triage
 from jianwang.detections.service import detect_capture, find_capture
 from jianwang.detections.titles import title_matcher
 from jianwang.errors import MediaError, UserError
@@ -217,6 +218,7 @@ def sweep_site(
             indexes = open_indexes(session, settings.index_dir, registry)
     result = SweepResult(site=name)
     active_indexes = indexes
+    review = ReviewPolicy.from_settings(settings)
 
     def handle(item: CapturedItem) -> None:
         began = time.perf_counter()
@@ -244,6 +246,7 @@ def sweep_site(
                 limits=limits,
                 content_dir=Path(settings.content_dir),
             )
+            triage(session, detections=outcome.detections, policy=review)
             result.detections += len(outcome.detections)
             if outcome.error:
                 result.errors.append(f"{item.media_url or item.page_url}: {outcome.error}")
@@ -262,6 +265,7 @@ def sweep_site(
             matcher=matcher,
             fetcher=fetcher,
             store=store,
+            review=review,
         )
         report = crawl_site(
             fetcher,

@@ -34,7 +34,10 @@ class ItemScore:
         """The expected work was detected, with the status a licence gives it (or not)."""
         if self.work is None or self.work not in self.found:
             return False
-        return self.found[self.work] == (("licensed",) if self.licensed else ("detected",))
+        if self.licensed:
+            return self.found[self.work] == ("licensed",)
+        # Unlicensed: found as an infringement, whichever review band triage put it in.
+        return set(self.found[self.work]) <= {"detected", "in_review", "confirmed"}
 
     @property
     def false(self) -> int:

@@ -9,13 +9,14 @@ rights holder on its own works, a platform on its own site. A refusal raises
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jianwang.db.models import Authority, Role, User
+from jianwang.db.models import Authority, Detection, Role, User
 from jianwang.errors import NotFoundError, PermissionDenied
 
 
@@ -104,3 +105,29 @@ def actor_for(session: Session, username: str) -> Actor:
         rights_holder_id=user.rights_holder_id,
         site_id=user.site_id,
     )
+
+
+def require_rights(actor: Actor, action: Action, detections: Sequence[Detection]) -> None:
+    """Refuse (``PermissionDenied``) unless ``actor`` may take ``action`` on every detection: a
+    rights holder only on its own works, an officer only on sites in its region.
+
+    Checked for all of them before any is touched, so a refusal changes nothing."""
+    for detection in detections:
+        what = f"detection {detection.id}"
+        actor.require(action, what=what)
+        if actor.role is Role.RIGHTS_HOLDER and (
+            actor.rights_holder_id is None
+            or detection.work.rights_holder_id != actor.rights_holder_id
+        ):
+            raise PermissionDenied(
+                f"{actor.name} may not {action.value} {what}: "
+                f"work {detection.work.title!r} belongs to another rights holder"
+            )
+        if actor.role is Role.OFFICER:
+            region = detection.capture.site.region
+            if not actor.covers_region(region):
+                raise PermissionDenied(
+                    f"{actor.name} may not {action.value} {what}: its site "
+                    f"{detection.capture.site.name!r} ({region or 'no region'}) is outside "
+                    f"the region of {actor.name}'s authority ({actor.region or 'none'})"
+                )
