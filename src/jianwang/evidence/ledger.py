@@ -6,11 +6,9 @@ reordering any recorded fact breaks every later link and ``verify_chain`` names 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,25 +16,17 @@ from sqlalchemy.orm import Session
 
 from jianwang.db import utcnow
 from jianwang.db.models import LedgerEntry
+from jianwang.evidence.hashing import GENESIS_HASH, canonical_json, entry_digest, payload_digest
 
-GENESIS_HASH = "0" * 64
-
-
-def canonical_json(payload: Mapping[str, Any]) -> bytes:
-    """One byte form per payload: sorted keys, no spaces, UTF-8, so hashes are reproducible."""
-    return json.dumps(
-        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    ).encode("utf-8")
-
-
-def entry_digest(
-    *, seq: int, kind: str, subject: str, payload_hash: str, prev_hash: str, recorded_at: datetime
-) -> str:
-    """The hash that chains an entry to everything before it."""
-    material = "|".join(
-        [str(seq), kind, subject, payload_hash, prev_hash, recorded_at.isoformat()]
-    ).encode("utf-8")
-    return hashlib.sha256(material).hexdigest()
+__all__ = [
+    "GENESIS_HASH",
+    "ChainProblem",
+    "append",
+    "canonical_json",
+    "entry_digest",
+    "entry_hashes",
+    "verify_chain",
+]
 
 
 def append(session: Session, *, kind: str, subject: str, payload: Mapping[str, Any]) -> LedgerEntry:
@@ -46,7 +36,7 @@ def append(session: Session, *, kind: str, subject: str, payload: Mapping[str, A
     seq = 1 if last is None else last.seq + 1
     prev_hash = GENESIS_HASH if last is None else last.entry_hash
     clean = json.loads(canonical_json(payload))
-    payload_hash = hashlib.sha256(canonical_json(clean)).hexdigest()
+    payload_hash = payload_digest(clean)
     recorded_at = utcnow()
     entry = LedgerEntry(
         seq=seq,
@@ -78,17 +68,25 @@ class ChainProblem:
     reason: str
 
 
-def verify_chain(session: Session) -> list[ChainProblem]:
-    """Recompute every link; an empty list means the chain is intact."""
+def verify_chain(session: Session, *, after: int = 0) -> list[ChainProblem]:
+    """Recompute every link; an empty list means the chain is intact.
+
+    ``after``: check only the entries after that seq (and their link to it), for a caller that
+    already holds a signed head over the first ``after`` entries.
+    """
     problems: list[ChainProblem] = []
     prev_hash = GENESIS_HASH
-    expected_seq = 1
-    for entry in session.scalars(select(LedgerEntry).order_by(LedgerEntry.seq)):
+    if after > 0:
+        known = session.get(LedgerEntry, after)
+        prev_hash = known.entry_hash if known is not None else ""
+    expected_seq = after + 1
+    query = select(LedgerEntry).where(LedgerEntry.seq > after).order_by(LedgerEntry.seq)
+    for entry in session.scalars(query):
         if entry.seq != expected_seq:
             problems.append(ChainProblem(entry.seq, f"expected entry {expected_seq}"))
         if entry.prev_hash != prev_hash:
             problems.append(ChainProblem(entry.seq, "previous-hash link broken"))
-        if hashlib.sha256(canonical_json(entry.payload)).hexdigest() != entry.payload_hash:
+        if payload_digest(entry.payload) != entry.payload_hash:
             problems.append(ChainProblem(entry.seq, "payload does not match its hash"))
         digest = entry_digest(
             seq=entry.seq,
@@ -103,3 +101,12 @@ def verify_chain(session: Session) -> list[ChainProblem]:
         prev_hash = entry.entry_hash
         expected_seq = entry.seq + 1
     return problems
+
+
+def entry_hashes(session: Session, *, upto: int | None = None) -> list[str]:
+    """The entry hashes in seq order (the leaves of the ledger's Merkle tree), up to and
+    including seq ``upto`` when given."""
+    query = select(LedgerEntry.entry_hash).order_by(LedgerEntry.seq)
+    if upto is not None:
+        query = query.where(LedgerEntry.seq <= upto)
+    return list(session.scalars(query))
