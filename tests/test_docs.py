@@ -27,7 +27,7 @@ def test_cli_reference_lists_every_command() -> None:
     reference = text.split("## CLI reference", 1)[1]
     documented = set()
     for line in reference.splitlines():
-        found = re.match(r"\| `jianwang ([a-z][a-z ]*?)(?: [A-Z\[-]|`)", line)
+        found = re.match(r"\| `jianwang ([a-z][a-z -]*?)(?: [A-Z\[(-]|`)", line)
         if found:
             documented.add(found.group(1).strip())
     root = typer.main.get_command(app)

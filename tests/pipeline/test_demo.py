@@ -16,6 +16,8 @@ from jianwang.db.models import (
     DetectionStatus,
     LedgerEntry,
     Notice,
+    NoticeKind,
+    NoticeStatus,
     Site,
 )
 from jianwang.evidence.ledger import verify_chain
@@ -32,6 +34,11 @@ def test_demo_finds_what_it_planted(settings: Settings) -> None:
     try:
         failures = [c for c in result.checks if not c.ok]
         assert not failures, failures
+        enforcement = result.enforcement
+        assert enforcement is not None and enforcement.package_ok, enforcement
+        assert enforcement.package is not None and enforcement.package.is_file()
+        assert [p.suffix for p in enforcement.reports] == [".html", ".pdf"]
+        assert enforcement.reports[1].read_bytes().startswith(b"%PDF")
         planted = {c.planted.title: c for c in result.checks}
         assert planted["The Long Night (official)"].statuses == ["licensed"]
         for unrelated in ("Street food vlog", "Karaoke night", "都市小说 第1章"):
@@ -53,15 +60,23 @@ def test_demo_finds_what_it_planted(settings: Settings) -> None:
         factory = session_factory(engine)
         with transaction(factory) as s:
             case = s.scalars(select(Case)).one()
-            assert case.site.name == "pirate-video" and case.state is CaseState.LEAD
-            assert [e.to_state for e in case.events] == [CaseState.LEAD]
+            assert case.site.name == "pirate-video"
+            assert case.state is CaseState.STATEMENT_WINDOW
+            assert [e.to_state for e in case.events][:2] == [CaseState.LEAD, CaseState.SCREENING]
+            assert case.officers == ["demo-officer", "demo-officer-2"]
+            assert case.proposed_decision == "fine,shutdown"
             notices = list(s.scalars(select(Notice)))
-            assert sorted(n.site.name for n in notices if n.site) == [
+            warnings = [n for n in notices if n.kind is NoticeKind.WARNING]
+            assert [n.site.name for n in warnings if n.site] == ["licensed-platform"]
+            takedowns = [n for n in notices if n.kind is NoticeKind.TAKEDOWN]
+            assert sorted(n.site.name for n in takedowns if n.site) == [
                 "pirate-music",
                 "pirate-novels",
                 "pirate-video",
             ]
-            for notice in notices:
+            assert all(n.status is NoticeStatus.SENT and n.sent_at for n in notices)
+            assert all(n.deadline_at for n in takedowns)
+            for notice in takedowns:
                 content = notice.content
                 assert content["rights_holder"]["name"] and content["rights_holder"]["contact"]
                 assert content["rights_holder"]["address"] and content["works"]

@@ -20,7 +20,8 @@ def demo(
         bool, typer.Option("--keep-serving", help="Leave the sandbox sites up after the demo.")
     ] = False,
 ) -> None:
-    """Build a protection list, crawl sandbox pirate sites, detect, settle, open a case, notify."""
+    """Build a protection list, crawl sandbox pirate sites, detect, review, notify, open a case,
+    export its evidence and report."""
     app_ctx = app_context(ctx)
     err = Console(stderr=True)
     started = time.monotonic()
@@ -85,6 +86,20 @@ def print_summary(result: DemoResult, *, elapsed: float) -> None:
             for c in result.checks
         ],
     )
+    enforcement = result.enforcement
+    if enforcement is not None:
+        out.print(
+            f"enforcement: {enforcement.warnings} warning notice(s) on publishing the protection "
+            f"list; {enforcement.reviewed} detection(s) reviewed; {enforcement.notices_sent} "
+            f"takedown notice(s) sent; case {enforcement.case_number} at "
+            f"{enforcement.case_state} (a decision waits out the statement window)"
+        )
+        verdict = "verifies offline" if enforcement.package_ok else "FAILS verification"
+        out.print(f"evidence package: {enforcement.package} {verdict}")
+        for problem in enforcement.package_problems:
+            out.print(f"  {problem}")
+        for path in enforcement.reports:
+            out.print(f"campaign report: {path}")
     good = sum(c.ok for c in result.checks)
     out.print(f"{good}/{len(result.checks)} planted items identified as expected")
     out.print(f"data: {result.data_dir} (database {result.database_url})")

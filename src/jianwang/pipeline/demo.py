@@ -2,8 +2,9 @@
 
 It builds a small protection list from synthesised media, starts the sandbox with pirated copies
 (re-encoded, excerpted, scaled, cropped, sped up, reposted with ads), licensed copies on an
-authorised platform and unrelated content, then registers, crawls, matches, settles, opens a case,
-drafts notices and checks what it found against what it planted.
+authorised platform and unrelated content, then registers, crawls, matches, and carries what it
+found through review, notices, a case, an evidence package and a campaign report
+(``pipeline.demo_enforcement``), and checks what it found against what it planted.
 """
 
 from __future__ import annotations
@@ -24,15 +25,13 @@ from jianwang.config import Mode, Settings
 from jianwang.content import ContentStore
 from jianwang.db import create_db_engine, ensure_schema, session_factory, transaction
 from jianwang.db.models import Capture, Detection, DetectionStatus, Site
-from jianwang.detections.service import set_status
-from jianwang.enforcement.cases import open_case
-from jianwang.enforcement.notices import draft_takedown_notices
 from jianwang.errors import UserError
 from jianwang.media.encode import write_audio
 from jianwang.media.limits import DecodeLimits
 from jianwang.media.synth import synth_music, synth_prose, synth_video
 from jianwang.media.transform import Transform, apply_transform
 from jianwang.monitoring.sites import add_site
+from jianwang.pipeline.demo_enforcement import EnforcementResult, run_enforcement
 from jianwang.pipeline.sweep import SweepResult, sweep_site
 from jianwang.reports.summary import Summary, summarise
 from jianwang.sandbox.server import SandboxServer
@@ -42,7 +41,6 @@ from jianwang.signals.registry import SignalRegistry, default_registry
 log = logging.getLogger(__name__)
 
 RIGHTS_HOLDER = "Jade River Pictures"
-ACTOR = "demo-officer"
 FILM_SECONDS = 36.0
 SONG_SECONDS = 36.0
 SONG_RATE = 22050
@@ -78,12 +76,18 @@ class DemoResult:
     sweeps: list[SweepResult] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     summary: Summary | None = None
+    enforcement: EnforcementResult | None = None
     server: SandboxServer | None = None
 
     @property
     def all_ok(self) -> bool:
-        """True when every planted item was identified as planted and nothing unrelated matched."""
-        return bool(self.checks) and all(c.ok for c in self.checks)
+        """True when every planted item was identified as planted, nothing unrelated matched, and
+        the evidence package verified."""
+        return (
+            bool(self.checks)
+            and all(c.ok for c in self.checks)
+            and (self.enforcement is None or self.enforcement.package_ok)
+        )
 
 
 @dataclass
@@ -392,42 +396,7 @@ def run_demo(
             )
             result.sweeps.append(sweep)
 
-        say("settling detections, opening a case and drafting notices")
-        with transaction(factory) as session:
-            pending = list(
-                session.scalars(
-                    select(Detection).where(Detection.status == DetectionStatus.DETECTED)
-                )
-            )
-            set_status(
-                session,
-                detections=pending,
-                status=DetectionStatus.CONFIRMED,
-                actor=ACTOR,
-                reason="Matched a protected work on an unlicensed site",
-            )
-            for site in session.scalars(select(Site).order_by(Site.id)):
-                confirmed = list(
-                    session.scalars(
-                        select(Detection)
-                        .join(Capture)
-                        .where(
-                            Capture.site_id == site.id,
-                            Detection.status == DetectionStatus.CONFIRMED,
-                        )
-                    )
-                )
-                if not confirmed:
-                    continue
-                draft_takedown_notices(session, site=site, detections=confirmed, actor=ACTOR)
-                if site.name == "pirate-video":
-                    open_case(
-                        session,
-                        site=site,
-                        detections=confirmed,
-                        actor=ACTOR,
-                        reason="Unlicensed films and episodes served to the public",
-                    )
+        result.enforcement = run_enforcement(factory, settings=settings, say=say)
         with transaction(factory) as session:
             result.checks = check_planted(session, media.planted)
             result.summary = summarise(session)
