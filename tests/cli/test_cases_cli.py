@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from enforcement_world import build_world, detect
 from jianwang.cli.main import run
-from jianwang.config import Settings
-from jianwang.db import create_db_engine, ensure_schema, session_factory, transaction
-from jianwang.db.models import (
-    AssetKind,
-    Capture,
-    Detection,
-    DetectionStatus,
-    RightsHolder,
-    Site,
-    SiteKind,
-    Work,
-    WorkKind,
-)
+from jianwang.db import transaction
+from jianwang.db.models import DetectionStatus
 
 
 def jw(data: Path, *args: str) -> int:
@@ -29,40 +18,12 @@ def jw(data: Path, *args: str) -> int:
 
 
 def _seed(data: Path) -> None:
-    """A site with two confirmed detections, written straight to the database."""
-    engine = create_db_engine(Settings(data_dir=data).db_url)
-    ensure_schema(engine)
-    with transaction(session_factory(engine)) as session:
-        holder = RightsHolder(name="Studio", contact="legal@studio.example", address="1 Road")
-        site = Site(name="pirate", kind=SiteKind.VIDEO, domains=["p.example"], region="CN-33")
-        work = Work(title="Film", kind=WorkKind.FILM, rights_holder=holder)
-        session.add_all([holder, site, work])
-        session.flush()
-        for i in range(2):
-            capture = Capture(
-                site=site,
-                kind=AssetKind.VIDEO,
-                page_url=f"http://p.example/{i}",
-                fetched_at=datetime.now(UTC) - timedelta(days=1),
-                content_sha256=f"{i:064x}",
-                content_path="/dev/null",
-            )
-            session.add(capture)
-            session.flush()
-            session.add(
-                Detection(
-                    capture_id=capture.id,
-                    work_id=work.id,
-                    signal="audio.triplets",
-                    score=50.0,
-                    query_start=0.0,
-                    query_end=10.0,
-                    ref_start=0.0,
-                    ref_end=10.0,
-                    status=DetectionStatus.CONFIRMED,
-                )
-            )
-    engine.dispose()
+    """The enforcement world, with two confirmed copies of a film on the Guangdong pirate site."""
+    world = build_world(data / "jianwang.db")
+    with transaction(world.factory) as s:
+        for _ in range(2):
+            detect(s, site_name="pirate", title="Film A", status=DetectionStatus.CONFIRMED)
+    world.close()
 
 
 def test_cases_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -70,12 +31,12 @@ def test_cases_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixtu
     data.mkdir()
     _seed(data)
     assert (
-        jw(data, "authorities", "add", "Zhejiang", "--level", "provincial", "--region", "CN-33")
+        jw(data, "authorities", "add", "Shenzhen", "--level", "municipal", "--region", "CN-44-03")
         == 0
     )
-    for name in ("ana", "bo"):
-        assert jw(data, "users", "add", name, "--role", "officer", "--authority", "Zhejiang") == 0
-    assert jw(data, "users", "add", "eve", "--role", "viewer") == 0
+    assert jw(data, "users", "add", "ana", "--role", "officer", "--authority", "Guangdong") == 0
+    assert jw(data, "users", "add", "bo", "--role", "officer", "--authority", "Guangdong") == 0
+    assert jw(data, "users", "add", "sz", "--role", "officer", "--authority", "Shenzhen") == 0
     capsys.readouterr()
 
     assert jw(data, "users", "add", "xi", "--role", "officer") == 2
@@ -98,8 +59,11 @@ def test_cases_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert "cannot move to decided" in err and "allowed next: screening, rejected" in err
     # A user without the right: exit code 77.
-    assert jw(data, "cases", "move", number, "screening", "--as", "eve", "--reason", "r") == 77
+    assert jw(data, "cases", "move", number, "screening", "--as", "viewer", "--reason", "r") == 77
     assert "may not case" in capsys.readouterr().err
+    # An officer of a city outside the site's (CN-44-01): refused too.
+    assert jw(data, "cases", "move", number, "screening", "--as", "sz", "--reason", "r") == 77
+    assert "outside CN-44-03" in capsys.readouterr().err
     assert jw(data, "cases", "move", number, "screening", "--as", "ana", "--reason", "r") == 0
     assert "now screening" in capsys.readouterr().out
     assert (
