@@ -33,6 +33,7 @@ from jianwang.cli import (
     notices,
     report,
     sandbox,
+    serve,
     sites,
     users,
     works,
@@ -69,6 +70,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(bench.app, name="bench")
 app.command("identify")(identify.identify)
 app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
 
 
 def configure_logging(verbose: bool) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 
+from jianwang.catalog.accounts import find_user, issue_token, set_password
 from jianwang.catalog.people import add_authority, add_user, list_authorities, list_users
 from jianwang.cli.context import app_context
 from jianwang.cli.output import JsonFlag, emit_result, emit_rows
@@ -31,6 +33,13 @@ def add(
     ] = None,
     site: Annotated[str | None, typer.Option("--site", help="Own site (platform role).")] = None,
     display_name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password (for the dashboard and API tokens) from standard input.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Register a user: officers act within their authority's region, rights holders on their
@@ -45,9 +54,44 @@ def add(
             site=site,
             display_name=display_name,
         )
+        if password_stdin:
+            set_password(session, user=user, password=_read_password())
         result = {"id": user.id, "username": user.username, "role": user.role.value}
     emit_result(
         result, as_json=as_json, message=f"user {result['username']} ({result['role']}) added"
+    )
+
+
+def _read_password() -> str:
+    """The password from standard input, without its line end."""
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@app.command("password")
+def password(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Login name.")],
+) -> None:
+    """Set a user's password, read from standard input (stored as an argon2id hash)."""
+    with app_context(ctx).transaction() as session:
+        set_password(session, user=find_user(session, username), password=_read_password())
+    typer.echo(f"password of {username} set")
+
+
+@app.command("token")
+def token(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    name: Annotated[str, typer.Option("--name", help="A label for the token.")] = "cli",
+    as_json: JsonFlag = False,
+) -> None:
+    """Issue an API token for a user; it is printed once and only its hash is kept."""
+    with app_context(ctx).transaction() as session:
+        issued = issue_token(session, user=find_user(session, username), name=name)
+    emit_result(
+        {"username": username, "token": issued},
+        as_json=as_json,
+        message=f"API token for {username} (shown once): {issued}",
     )
 
 

@@ -33,11 +33,12 @@ from jianwang.db.models.monitoring import (
     SiteDomain,
     SiteFact,
 )
-from jianwang.db.models.people import Authority, User
+from jianwang.db.models.people import ApiToken, Authority, LoginFailure, User, WebSession
 from jianwang.db.models.system import Job, LedgerEntry, LedgerHead
 
 __all__ = [
     "AllowRule",
+    "ApiToken",
     "Artefact",
     "AssetKind",
     "AssetSignal",
@@ -55,6 +56,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerHead",
     "Licence",
+    "LoginFailure",
     "Notice",
     "NoticeKind",
     "NoticeStatus",
@@ -70,6 +72,7 @@ __all__ = [
     "SiteKind",
     "SiteStatus",
     "User",
+    "WebSession",
     "Work",
     "WorkKind",
 ]

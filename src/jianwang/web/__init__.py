@@ -1,0 +1,1 @@
+"""The web application: a REST API for integrations and a server-rendered dashboard."""

@@ -1,0 +1,7 @@
+"""REST API: batches."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["batches"])

@@ -1,0 +1,7 @@
+"""REST API: cases."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["cases"])

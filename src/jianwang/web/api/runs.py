@@ -1,0 +1,7 @@
+"""REST API: runs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["runs"])

@@ -1,0 +1,7 @@
+"""REST API: users."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["users"])
