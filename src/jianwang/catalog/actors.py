@@ -29,13 +29,19 @@ class Action(StrEnum):
     CASE = "case"  # open cases and move them through their states
     EVIDENCE = "evidence"  # export evidence packages
     REPORT = "report"  # campaign reports
+    CATALOG = "catalog"  # manage licences, protection-list batches and the site registry
+    REGISTER = "register"  # register works, their reference media and aliases
+    MONITOR = "monitor"  # start monitoring runs (sweeps) of sites
+    SCREEN = "screen"  # screen uploads against the protection list before publication
 
 
 RIGHTS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.OFFICER: frozenset(Action),
-    Role.RIGHTS_HOLDER: frozenset({Action.REVIEW, Action.NOTICE, Action.EVIDENCE}),
-    Role.PLATFORM: frozenset(),
+    Role.RIGHTS_HOLDER: frozenset(
+        {Action.REVIEW, Action.NOTICE, Action.EVIDENCE, Action.REGISTER}
+    ),  # REGISTER: its own works only
+    Role.PLATFORM: frozenset({Action.SCREEN}),  # its own uploads
     Role.VIEWER: frozenset({Action.REPORT}),
 }
 
