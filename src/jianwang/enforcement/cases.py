@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session
 
 from jianwang.catalog.actors import Action, Actor
+from jianwang.catalog.service import record_id
 from jianwang.db import utcnow
 from jianwang.db.models import (
     Authority,
@@ -27,7 +28,10 @@ from jianwang.db.models import (
     Site,
     SiteFact,
     User,
+    Work,
 )
+from jianwang.db.models.enforcement import case_detections
+from jianwang.detections.review import may_read_region, region_condition, require_reader
 from jianwang.enforcement.policy import CaseMeasures, Thresholds, referral_flags
 from jianwang.errors import NotFoundError, PermissionDenied, UserError
 from jianwang.evidence import ledger
@@ -164,8 +168,8 @@ def list_cases(session: Session, *, state: CaseState | None = None) -> list[Case
 
 def find_case(session: Session, ref: str | int) -> Case:
     """A case by id or number (JW-2026-00001)."""
-    if isinstance(ref, int) or str(ref).isdigit():
-        case = session.get(Case, int(ref))
+    if (row_id := record_id(ref)) is not None:
+        case = session.get(Case, row_id) if row_id >= 0 else None
     else:
         case = session.scalar(select(Case).where(Case.number == str(ref).strip()))
     if case is None:
@@ -320,3 +324,65 @@ def detections_for_case(
         )
         if d.id not in held
     ]
+
+
+def _holder_cases(actor: Actor) -> Select[tuple[int]]:
+    """Ids of the cases that rest on at least one detection of the rights holder's works."""
+    return (
+        select(case_detections.c.case_id)
+        .join(Detection, Detection.id == case_detections.c.detection_id)
+        .join(Work, Work.id == Detection.work_id)
+        .where(
+            false()
+            if actor.rights_holder_id is None
+            else Work.rights_holder_id == actor.rights_holder_id
+        )
+    )
+
+
+def visible_cases(
+    session: Session,
+    *,
+    actor: Actor,
+    state: CaseState | None = None,
+    site_id: int | None = None,
+) -> list[Case]:
+    """Cases ``actor`` may read, newest first, optionally in one state or on one site: an
+    officer (or a viewer with an authority) those whose region (``case_region``) lies in its
+    own, a rights holder those resting on its works (it is the complainant), an admin all."""
+    require_reader(actor, "cases")
+    query = (
+        select(Case)
+        .join(Site, Case.site_id == Site.id)
+        .outerjoin(Authority, Case.authority_id == Authority.id)
+        .order_by(Case.id.desc())
+    )
+    if state is not None:
+        query = query.where(Case.state == state)
+    if site_id is not None:
+        query = query.where(Case.site_id == site_id)
+    if actor.role is Role.RIGHTS_HOLDER:
+        query = query.where(Case.id.in_(_holder_cases(actor)))
+    else:
+        query = query.where(region_condition(actor, func.coalesce(Authority.region, Site.region)))
+    return list(session.scalars(query))
+
+
+def readable_case(session: Session, *, actor: Actor, ref: str | int) -> Case:
+    """The case ``ref`` (id or number) if ``actor`` may read it (see :func:`visible_cases`);
+    ``NotFoundError`` or ``PermissionDenied`` otherwise."""
+    require_reader(actor, f"case {ref}")
+    case = find_case(session, ref)
+    if actor.role is Role.RIGHTS_HOLDER:
+        if session.scalar(_holder_cases(actor).where(case_detections.c.case_id == case.id)) is None:
+            raise PermissionDenied(
+                f"{actor.name} may not read case {case.number}: it holds none of its works"
+            )
+        return case
+    region = case_region(session, case)
+    if not may_read_region(actor, region):
+        raise PermissionDenied(
+            f"{actor.name} may not read case {case.number}: its region {region or 'unknown'} "
+            f"is outside {actor.region or 'any region of theirs'}"
+        )
+    return case

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from reportlab.lib.units import mm
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.orm import Session
 
 from jianwang.catalog.actors import Action, Actor, require_rights
@@ -44,9 +44,10 @@ from jianwang.db.models import (
     WorkKind,
 )
 from jianwang.db.models.enforcement import notice_detections
+from jianwang.detections.review import region_condition, require_reader
 from jianwang.enforcement import cases
 from jianwang.enforcement.warnings import render_warning_html, write_warning_pdf
-from jianwang.errors import DuplicateError, NotFoundError, UserError
+from jianwang.errors import DuplicateError, NotFoundError, PermissionDenied, UserError
 from jianwang.evidence import ledger
 from jianwang.render.documents import render_html
 from jianwang.render.pdf import paragraph, table, write_pdf
@@ -562,3 +563,57 @@ def _proof_row(proof: Mapping[str, Any]) -> list[Any]:
         hashes,
         evidence,
     ]
+
+
+def _notice_scope(actor: Actor) -> ColumnElement[bool]:
+    """The SQL condition for the notices ``actor`` may read (``Site`` outer-joined): a platform
+    those addressed to its own site, a rights holder its own takedown notices, an officer (or a
+    viewer with an authority) those to sites in its region, an admin all."""
+    if actor.role is Role.PLATFORM:
+        return false() if actor.site_id is None else Notice.site_id == actor.site_id
+    require_reader(actor, "notices")
+    if actor.role is Role.RIGHTS_HOLDER:
+        if actor.rights_holder_id is None:
+            return false()
+        return Notice.rights_holder_id == actor.rights_holder_id
+    return region_condition(actor, Site.region)
+
+
+def visible_notices(
+    session: Session,
+    *,
+    actor: Actor,
+    status: NoticeStatus | None = None,
+    kind: NoticeKind | None = None,
+    site_id: int | None = None,
+) -> list[Notice]:
+    """Notices ``actor`` may read (see :func:`_notice_scope`), newest first, optionally of one
+    status, kind or site."""
+    query = (
+        select(Notice)
+        .outerjoin(Site, Notice.site_id == Site.id)
+        .where(_notice_scope(actor))
+        .order_by(Notice.id.desc())
+    )
+    if status is not None:
+        query = query.where(Notice.status == status)
+    if kind is not None:
+        query = query.where(Notice.kind == kind)
+    if site_id is not None:
+        query = query.where(Notice.site_id == site_id)
+    return list(session.scalars(query))
+
+
+def readable_notice(session: Session, *, actor: Actor, notice_id: int) -> Notice:
+    """The notice ``notice_id`` if ``actor`` may read it; ``NotFoundError`` when there is none,
+    ``PermissionDenied`` when it is outside the actor's scope (checked by the same condition
+    as the list, so the two never disagree)."""
+    notice = get_notice(session, notice_id)
+    found = session.scalar(
+        select(Notice.id)
+        .outerjoin(Site, Notice.site_id == Site.id)
+        .where(Notice.id == notice.id, _notice_scope(actor))
+    )
+    if found is None:
+        raise PermissionDenied(f"{actor.name} may not read notice {notice_id}")
+    return notice

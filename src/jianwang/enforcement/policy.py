@@ -26,6 +26,9 @@ MEASURES = ("warning", "fine", "confiscation", "shutdown")
 """Administrative measures a decision may combine."""
 
 ORGANS = ("public_security", "judicial")
+
+MAX_AMOUNT = Decimal("999999999999.99")
+"""The largest sum a case records (its columns hold 14 digits, 2 of them for fen)."""
 """Where a case may be referred."""
 
 
@@ -91,6 +94,8 @@ def parse_amount(value: str | float | Decimal, *, what: str) -> Decimal:
         raise UserError(f"{what} {value!r} is not an amount of yuan")
     if amount < 0:
         raise UserError(f"{what} cannot be negative ({value})")
+    if amount > MAX_AMOUNT:
+        raise UserError(f"{what} {value} is more than {MAX_AMOUNT} yuan")
     if amount != amount.quantize(Decimal("0.01")):
         raise UserError(f"{what} {value} has more than two decimals (fen)")
     return amount.quantize(Decimal("0.01"))
