@@ -151,6 +151,10 @@ class Settings(BaseSettings):
         default=50_000.0, gt=0, description="Referral threshold: illegal business volume (yuan)."
     )
 
+    web_session_hours: float = Field(
+        default=8.0, gt=0, le=24 * 30, description="How long a dashboard sign-in lasts."
+    )
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
         if self.mode is Mode.PRODUCTION and self.allow_private_hosts:

@@ -4,11 +4,15 @@ The demo authority publishes its protection list (a warning to the registered pl
 officer reviews the queue, the rights holder's takedown notices are drafted and sent, a case is
 opened on the pirate video site and carried up to the statement window (a decision must wait the
 window out, so the demo stops there), the case's evidence package is exported and verified
-offline, and a campaign report is written as HTML and PDF.
+offline, and a campaign report is written as HTML and PDF. With ``--keep-serving`` the demo's
+first officer gets a generated password (:func:`dashboard_login`) so the dashboard can be tried on
+what the demo left behind.
 """
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from jianwang.catalog import service as catalog
+from jianwang.catalog.accounts import find_user, set_password
 from jianwang.catalog.actors import actor_for
 from jianwang.catalog.people import add_authority, add_user
 from jianwang.config import Settings
@@ -34,6 +39,8 @@ from jianwang.evidence.package import export_package
 from jianwang.evidence.verify import verify_package
 from jianwang.reports.campaign import campaign_report
 from jianwang.reports.export import to_html, write_pdf
+
+log = logging.getLogger(__name__)
 
 AUTHORITY = "Zhejiang Copyright Bureau"
 OFFICERS = ("demo-officer", "demo-officer-2")
@@ -161,3 +168,23 @@ def _people(session: Session) -> None:
     for name in OFFICERS:
         add_user(session, username=name, role="officer", authority=AUTHORITY)
     session.flush()
+
+
+@dataclass(frozen=True)
+class DashboardLogin:
+    """Who to sign in to the demo's dashboard as, and with which password."""
+
+    username: str
+    password: str
+
+
+def dashboard_login(session: Session) -> DashboardLogin:
+    """Give the demo's first officer (an officer of the demo authority and of the demo's case)
+    a fresh random password, so the dashboard can be tried on the demo's own records.
+
+    A new password each run: the demo prints it, and none is ever built in."""
+    username = OFFICERS[0]
+    password = secrets.token_urlsafe(12)
+    set_password(session, user=find_user(session, username), password=password)
+    log.info("dashboard login for %s set", username)
+    return DashboardLogin(username=username, password=password)
