@@ -215,6 +215,11 @@ def test_text_works_and_licences(tmp_path: Path, capsys: pytest.CaptureFixture[s
             "invalid seed URL",
         ),
         (
+            ["sites", "add", "--name", "x", "--kind", "video", "--seed", "http://["],
+            2,
+            "invalid seed URL",
+        ),
+        (
             ["sites", "add", "--name", "x", "--kind", "tv", "--seed", "http://x/"],
             2,
             "unknown site kind",

@@ -314,7 +314,9 @@ def test_the_cap_grows_with_the_business_volume(world: World) -> None:
     assert case.proposed_fine == Decimal("500000.00")
 
 
-@pytest.mark.parametrize("bad", ["-1", "NaN", "Infinity", "12.345", "lots"])
+@pytest.mark.parametrize(
+    "bad", ["-1", "NaN", "Infinity", "12.345", "lots", "1e30", "1000000000000"]
+)
 def test_amounts_must_be_yuan_and_fen(bad: str) -> None:
     with pytest.raises(UserError):
         parse_amount(bad, what="--fine")

@@ -137,6 +137,14 @@ def test_allow_private_skips_address_checks_only() -> None:
     assert resolved.port == 8000
 
 
+@pytest.mark.parametrize(
+    "url", ["http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/", "http://169.254.1.2/"]
+)
+def test_link_local_addresses_stay_refused_even_when_private_ones_are_allowed(url: str) -> None:
+    with pytest.raises(UnsafeURLError, match="link-local"):
+        check_url(url, allow_private=True, resolver=failing_resolver)
+
+
 def test_unresolvable_host_is_a_fetch_error_not_unsafe() -> None:
     def no_such_host(host: str, port: int) -> Sequence[str]:
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")

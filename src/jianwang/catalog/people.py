@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jianwang.catalog.service import find_site
+from jianwang.catalog.service import find_site, record_id
 from jianwang.db.models import Authority, AuthorityLevel, RightsHolder, Role, User
 from jianwang.errors import DuplicateError, NotFoundError, UserError
 
@@ -68,8 +68,8 @@ def add_authority(session: Session, *, name: str, level: str, region: str) -> Au
 
 def find_authority(session: Session, ref: str | int) -> Authority:
     """An authority by id or exact name."""
-    if isinstance(ref, int) or str(ref).isdigit():
-        authority = session.get(Authority, int(ref))
+    if (row_id := record_id(ref)) is not None:
+        authority = session.get(Authority, row_id) if row_id >= 0 else None
     else:
         authority = session.scalar(select(Authority).where(Authority.name == ref))
     if authority is None:

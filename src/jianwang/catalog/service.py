@@ -295,10 +295,27 @@ def list_works(session: Session) -> list[WorkRow]:
     return rows
 
 
+MAX_ROW_ID = 2**31 - 1
+"""The largest id an integer primary key holds on PostgreSQL (and so on every backend here)."""
+
+
+def record_id(ref: str | int) -> int | None:
+    """``ref`` as a row id when it is one (an int, or ASCII digits), else None (a name).
+
+    Digits of other scripts (``²``, ``٣``) are names, and an id past the column's range is no
+    row, so neither reaches the database as an integer it cannot hold."""
+    if isinstance(ref, int):
+        return ref if 0 <= ref <= MAX_ROW_ID else -1
+    text = ref.strip()
+    if text.isascii() and text.isdigit():
+        return int(text) if len(text) <= 10 and int(text) <= MAX_ROW_ID else -1
+    return None
+
+
 def find_work(session: Session, ref: str | int) -> Work:
     """A work by id or exact title; an unknown or ambiguous title is a user error."""
-    if isinstance(ref, int) or str(ref).isdigit():
-        work = session.get(Work, int(ref))
+    if (row_id := record_id(ref)) is not None:
+        work = session.get(Work, row_id) if row_id >= 0 else None
         if work is None:
             raise NotFoundError(f"no work with id {ref}")
         return work
@@ -313,8 +330,8 @@ def find_work(session: Session, ref: str | int) -> Work:
 
 def find_site(session: Session, ref: str | int) -> Site:
     """A site by id, name or one of its domains."""
-    if isinstance(ref, int) or str(ref).isdigit():
-        site = session.get(Site, int(ref))
+    if (row_id := record_id(ref)) is not None:
+        site = session.get(Site, row_id) if row_id >= 0 else None
     else:
         site = session.scalar(select(Site).where(Site.name == ref))
         if site is None:

@@ -151,6 +151,14 @@ def check_url(
     port = parts.port if parts.port is not None else DEFAULT_PORTS[scheme]
     normal = normalise_url(url)
     if allow_private:
+        # Loopback and private ranges are what a test or the sandbox needs; link-local ones
+        # (the cloud metadata service above all) never are.
+        try:
+            literal = ipaddress.ip_address(host)
+        except ValueError:
+            literal = None
+        if literal is not None and literal.is_link_local:
+            raise UnsafeURLError(f"refused {url!r}: link-local address {literal}")
         return ResolvedURL(normal, scheme, host, port, ())
     try:
         addresses: tuple[str, ...] = (str(ipaddress.ip_address(host)),)  # a literal needs no DNS

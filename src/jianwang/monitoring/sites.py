@@ -54,7 +54,10 @@ def parse_site_kind(kind: str | SiteKind) -> SiteKind:
 
 def domain_of(url: str) -> str:
     """``host[:port]`` of an http(s) URL; anything else is a user error naming the URL."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise UserError(f"invalid seed URL {url!r}: not a URL") from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise UserError(f"invalid seed URL {url!r}: expected http(s)://host/...")
     host = parts.hostname.lower()

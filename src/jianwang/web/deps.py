@@ -43,7 +43,9 @@ def db_session(svc: ServicesDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(db_session)]
+# "function" scope: the transaction ends when the handler returns, before the response is sent,
+# so a client is never told of a change whose commit then failed.
+SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 
 
 @dataclass(frozen=True)
