@@ -18,10 +18,9 @@ from sqlalchemy.orm import Session
 
 from jianwang.catalog.indexes import IndexSet
 from jianwang.catalog.references import fingerprint_reference
-from jianwang.catalog.service import find_work
+from jianwang.catalog.service import find_work, store_reference
 from jianwang.content import ContentStore
 from jianwang.db.models import (
-    AssetSignal,
     Licence,
     Notice,
     NoticeKind,
@@ -157,30 +156,10 @@ def add_references(
             raise DuplicateError(
                 f"{named.name}: already registered as {clash.name!r} of work id {clash.work_id}"
             )
-    assets = []
-    for named, ref in prepared:
-        stored = store.put_file(ref.path)
-        asset = ReferenceAsset(
-            work=work,
-            name=named.name[:300],
-            kind=ref.kind,
-            sha256=stored.sha256,
-            content_path=str(stored.path),
-            length=ref.length,
-        )
-        session.add(asset)
-        session.flush()
-        for signal, fingerprint in ref.fingerprints:
-            session.add(
-                AssetSignal(
-                    asset_id=asset.id,
-                    signal=signal.name,
-                    version=signal.version,
-                    fingerprint=fingerprint.to_bytes(),
-                )
-            )
-            indexes.add(signal, asset.id, fingerprint)
-        assets.append(asset)
+    assets = [
+        store_reference(session, work=work, name=named.name, ref=ref, store=store, indexes=indexes)
+        for named, ref in prepared
+    ]
     session.flush()
     log.info("work %d %r: %d reference(s) added", work.id, work.title, len(assets))
     return assets

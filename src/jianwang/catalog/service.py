@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from jianwang.catalog.indexes import IndexSet
-from jianwang.catalog.references import fingerprint_reference
+from jianwang.catalog.references import PreparedReference, fingerprint_reference
 from jianwang.content import ContentStore
 from jianwang.db.models import (
     AssetSignal,
@@ -194,27 +194,9 @@ def add_work(
     )
     session.add(work)
     for ref in prepared:
-        stored = store.put_file(ref.path)
-        asset = ReferenceAsset(
-            work=work,
-            name=ref.path.name,
-            kind=ref.kind,
-            sha256=stored.sha256,
-            content_path=str(stored.path),
-            length=ref.length,
+        store_reference(
+            session, work=work, name=ref.path.name, ref=ref, store=store, indexes=indexes
         )
-        session.add(asset)
-        session.flush()
-        for signal, fingerprint in ref.fingerprints:
-            session.add(
-                AssetSignal(
-                    asset_id=asset.id,
-                    signal=signal.name,
-                    version=signal.version,
-                    fingerprint=fingerprint.to_bytes(),
-                )
-            )
-            indexes.add(signal, asset.id, fingerprint)
     session.flush()
     log.info("registered work %r with %d reference(s)", title, len(prepared))
     return work
@@ -310,6 +292,41 @@ def record_id(ref: str | int) -> int | None:
     if text.isascii() and text.isdigit():
         return int(text) if len(text) <= 10 and int(text) <= MAX_ROW_ID else -1
     return None
+
+
+def store_reference(
+    session: Session,
+    *,
+    work: Work,
+    name: str,
+    ref: PreparedReference,
+    store: ContentStore,
+    indexes: IndexSet,
+) -> ReferenceAsset:
+    """Keep a fingerprinted reference file: its bytes in the store, its asset row, its
+    fingerprints in the database and in the indexes (saved by the caller after commit)."""
+    stored = store.put_file(ref.path)
+    asset = ReferenceAsset(
+        work=work,
+        name=name[:300],
+        kind=ref.kind,
+        sha256=stored.sha256,
+        content_path=str(stored.path),
+        length=ref.length,
+    )
+    session.add(asset)
+    session.flush()
+    for signal, fingerprint in ref.fingerprints:
+        session.add(
+            AssetSignal(
+                asset_id=asset.id,
+                signal=signal.name,
+                version=signal.version,
+                fingerprint=fingerprint.to_bytes(),
+            )
+        )
+        indexes.add(signal, asset.id, fingerprint)
+    return asset
 
 
 def find_work(session: Session, ref: str | int) -> Work:
