@@ -46,7 +46,7 @@ from jianwang.db.models import (
     User,
     Work,
 )
-from jianwang.detections.review import review_queue
+from jianwang.detections.review import may_read_region, review_queue
 from jianwang.enforcement.cases import case_region, find_case, list_cases, require_case_right
 from jianwang.enforcement.notices import get_notice, list_notices
 from jianwang.enforcement.transitions import TERMINAL, allowed_next
@@ -63,14 +63,9 @@ DEFAULT_PERIOD_DAYS = 30
 
 
 def sees_region(actor: Actor, region: str | None) -> bool:
-    """Whether ``actor`` reads records of ``region`` (see the module docstring)."""
-    if actor.is_system or actor.role is Role.ADMIN:
-        return True
-    if actor.role is Role.VIEWER and actor.authority_id is None:
-        return True
-    if actor.role in (Role.OFFICER, Role.VIEWER):
-        return actor.covers_region(region)
-    return False
+    """Whether ``actor`` reads records of ``region``: the rule the API's queries apply too
+    (``detections.review.may_read_region``), so the dashboard and the API never disagree."""
+    return may_read_region(actor, region)
 
 
 def sees_detection(actor: Actor, detection: Detection) -> bool:
