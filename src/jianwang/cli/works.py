@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import Progress, TextColumn
 
 from jianwang.catalog import service
+from jianwang.catalog.index_versions import publish
 from jianwang.cli.context import app_context
 from jianwang.cli.output import JsonFlag, emit_result, emit_rows
 from jianwang.db.models import WorkKind
@@ -68,7 +69,7 @@ def add(
             batch=batch,
         )
         result = {"id": work.id, "title": work.title, "assets": [a.name for a in work.assets]}
-    indexes.save()
+    publish(indexes)  # saved, and published as a new version for workers
     emit_result(
         result,
         as_json=as_json,
@@ -141,7 +142,7 @@ def import_dir(
             on_file=show,
         )
         result = [{"id": w.id, "title": w.title} for w in works]
-    indexes.save()
+    publish(indexes)  # saved, and published as a new version for workers
     emit_result(result, as_json=as_json, message=f"imported {len(result)} work(s) from {directory}")
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from jianwang.catalog import service as catalog
+from jianwang.catalog.index_versions import publish
 from jianwang.catalog.indexes import open_indexes
 from jianwang.config import Mode, Settings
 from jianwang.content import ContentStore
@@ -268,7 +269,7 @@ def register_catalog(
             proof_of_rights="Copyright registration certificate (demo)",
         )
     session.flush()
-    indexes.save()
+    publish(indexes)  # saved, and published as a new version for workers
 
 
 def register_sites(

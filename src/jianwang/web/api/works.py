@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query
 
 from jianwang.catalog import service
 from jianwang.catalog.actors import Action
+from jianwang.catalog.index_versions import publish
 from jianwang.catalog.registration import (
     NamedFile,
     add_references,
@@ -144,9 +145,9 @@ def add_reference(
             registry=svc.registry,
             limits=svc.limits,
         )
-    # Saved before the request commits: were the commit to fail, opening the indexes again
-    # drops the assets the database does not have.
-    indexes.save()
+    # Committed first, so the published version never names assets the database lacks.
+    session.commit()
+    publish(indexes)
     return WorkOut.of(work_view(session, work.id))
 
 
