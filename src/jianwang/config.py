@@ -155,6 +155,27 @@ class Settings(BaseSettings):
         default=8.0, gt=0, le=24 * 30, description="How long a dashboard sign-in lasts."
     )
 
+    # Durable jobs and the Dask cluster (pipeline.jobs, pipeline.executors).
+    scheduler_address: str | None = Field(
+        default=None,
+        description="Address of a Dask scheduler (e.g. tcp://10.0.0.5:8786) that `jianwang "
+        "scheduler` hands jobs to and `jianwang worker` joins; unset: jobs run in-process.",
+    )
+    job_lease_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Seconds a worker holds a job without renewing it; a worker renews every "
+        "third of this while it runs, so a job whose worker died is taken again after it.",
+    )
+    job_max_attempts: int = Field(
+        default=5, ge=1, description="Attempts at a job before it is marked dead."
+    )
+    job_backoff_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="Wait before the second attempt at a failed job; doubled for each further.",
+    )
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
         if self.mode is Mode.PRODUCTION and self.allow_private_hosts:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from jianwang.catalog import index_versions, service
 from jianwang.catalog.index_versions import (
     ReadOnlyIndexError,
+    ReadOnlyIndexes,
     open_published,
     prune_versions,
     publish,
@@ -23,6 +24,7 @@ from jianwang.content import ContentStore
 from jianwang.db import create_db_engine, ensure_schema, session_factory, transaction
 from jianwang.detections.identify import identify_file
 from jianwang.media.limits import DecodeLimits
+from jianwang.pipeline.steps import StepContext
 from jianwang.signals.registry import default_registry
 
 from media_factory import chapter, song
@@ -211,3 +213,27 @@ def test_publishing_unchanged_indexes_and_reading_before_any_publish(
     assert publish(indexes) == v1  # same files: no new version
     assert reader.refresh() is True
     assert _matches(factory, reader, tmp_path / "1.txt") == {work}
+
+
+def test_a_worker_context_reads_the_published_version_and_follows_new_ones(
+    factory: sessionmaker[Session], settings: Settings, tmp_path: Path
+) -> None:
+    """A pipeline worker's step context opens the published indexes read-only and, between
+    steps, moves to a version published after it started: no restart, nothing written."""
+    first, indexes = _register(
+        factory, settings, "Song A", song(tmp_path / "a.m4a", seed=41, seconds=12), "music"
+    )
+    publish(indexes)
+    ctx = StepContext.open(settings)
+    try:
+        opened = ctx.indexes()
+        assert isinstance(opened, ReadOnlyIndexes)
+        assert _matches(factory, opened, tmp_path / "a.m4a") == {first}
+        second, indexes = _register(
+            factory, settings, "Song B", song(tmp_path / "b.m4a", seed=42, seconds=12), "music"
+        )
+        assert _matches(factory, ctx.indexes(), tmp_path / "b.m4a") == set()  # not published yet
+        publish(indexes)
+        assert _matches(factory, ctx.indexes(), tmp_path / "b.m4a") == {second}
+    finally:
+        ctx.close()

@@ -23,11 +23,13 @@ from jianwang.cli import (
     bench,
     candidates,
     cases,
+    cluster,
     db,
     demo,
     detections,
     evidence,
     identify,
+    jobs,
     licences,
     monitor,
     notices,
@@ -68,9 +70,12 @@ app.add_typer(users.authorities_app, name="authorities")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(db.app, name="db")
 app.add_typer(bench.app, name="bench")
+app.add_typer(jobs.app, name="jobs")
 app.command("identify")(identify.identify)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
+app.command("scheduler")(cluster.scheduler)
+app.command("worker")(cluster.worker)
 
 
 def configure_logging(verbose: bool) -> None:

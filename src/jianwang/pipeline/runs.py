@@ -31,6 +31,7 @@ from jianwang.db import transaction, utcnow
 from jianwang.db.models import Job, JobState, Site
 from jianwang.errors import DuplicateError, JianwangError, NotFoundError
 from jianwang.media.limits import DecodeLimits
+from jianwang.pipeline import jobs
 from jianwang.pipeline.sweep import SweepResult, monitored_site, sweep_site
 from jianwang.signals.registry import SignalRegistry
 
@@ -123,7 +124,7 @@ def _time(value: object) -> datetime | None:
 def run_view(job: Job, site_name: str | None) -> RunView:
     """One job as :class:`RunView`."""
     payload = job.payload or {}
-    result = payload.get("result")
+    result = payload.get("result") or job.result  # the latter when a dispatcher's worker ran it
     return RunView(
         id=job.id,
         kind=job.kind,
@@ -135,7 +136,7 @@ def run_view(job: Job, site_name: str | None) -> RunView:
         created_at=job.created_at,
         updated_at=job.updated_at,
         started_at=_time(payload.get("started_at")),
-        finished_at=_time(payload.get("finished_at")),
+        finished_at=_time(payload.get("finished_at")) or job.finished_at,
         last_error=job.last_error,
         result=SweepCounts.from_payload(result) if isinstance(result, dict) else None,
     )
@@ -238,16 +239,13 @@ def _lease(factory: sessionmaker[Session], job_id: int, owner: str) -> int | Non
     """Take queued job ``job_id``; its site id, or ``None`` when it is not (or no longer)
     queued."""
     with transaction(factory) as session:
-        job = session.get(Job, job_id)
-        if job is None or job.state is not JobState.QUEUED:
+        now = utcnow()
+        # A conditional update (pipeline.jobs.claim): a dispatcher may lease the same queued
+        # sweep, and exactly one of the two takes it.
+        job = jobs.claim(session, job_id, owner=owner, now=now, lease_s=LEASE.total_seconds())
+        if job is None:
             log.warning("run %d: not queued any more; not started", job_id)
             return None
-        now = utcnow()
-        job.state = JobState.LEASED
-        job.attempts += 1
-        job.lease_owner = owner[:100]
-        job.lease_expires_at = now + LEASE
-        job.updated_at = now
         job.payload = {**job.payload, "started_at": now.isoformat()}
         return int(job.payload["site_id"])
 
@@ -278,9 +276,10 @@ def _finish(
         job.last_error = error
         job.lease_expires_at = None
         job.updated_at = now
+        job.finished_at = now
         payload = {**job.payload, "finished_at": now.isoformat()}
         if counts is not None:
-            payload["result"] = counts.to_payload()
+            payload["result"] = job.result = counts.to_payload()
         job.payload = payload
 
 

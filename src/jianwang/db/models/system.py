@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jianwang.db.base import Base, TimestampMixin, UTCDateTime
@@ -43,9 +43,14 @@ class LedgerHead(Base):
 
 
 class Job(TimestampMixin, Base):
-    """A unit of pipeline work, leased by a worker and retried on failure."""
+    """A unit of pipeline work, leased by a worker and retried on failure.
+
+    The table is the source of truth for distributed runs (``pipeline.jobs``): ``key`` makes
+    enqueueing idempotent, ``run_after`` holds a failed job back for its backoff, and ``result``
+    and ``finished_at`` are what a worker on another machine reports back."""
 
     __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_state_run_after", "state", "run_after"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(50), index=True)
@@ -56,3 +61,9 @@ class Job(TimestampMixin, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    key: Mapped[str | None] = mapped_column(
+        String(200), unique=True, doc="e.g. 'sweep:3:2026-11-29T10:00'; one job per key."
+    )
+    run_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
