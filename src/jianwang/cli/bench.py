@@ -23,6 +23,7 @@ from rich.table import Table
 
 from jianwang.bench import discovery as discovery_bench
 from jianwang.bench import monitor as monitor_bench
+from jianwang.bench import scale as scale_bench
 from jianwang.bench import text as text_bench
 from jianwang.bench.audio import (
     FALSE_MATCH_TARGET,
@@ -37,6 +38,7 @@ from jianwang.bench.audio import (
     run_audio_bench,
 )
 from jianwang.bench.report import Row, percent, results_table, verdict, write_json
+from jianwang.bench.scale_plan import ProjectionInputs
 from jianwang.bench.video import (
     BYTES_PER_HOUR_TARGET,
     DETECTION_TARGETS,
@@ -615,4 +617,128 @@ def discovery_tables(result: discovery_bench.DiscoveryBenchResult) -> list[Table
             rows,
         ),
         results_table("Discovery", ["figure", "measured", "target"], figures),
+    ]
+
+
+@app.command("scale")
+def scale(
+    corpus: CorpusOption,
+    out: OutOption,
+    seed: SeedOption = 2026,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="A smoke run on the monitor bench's small world.")
+    ] = False,
+    video_sites: Annotated[int, typer.Option(help="Video sites projected.")] = 20,
+    music_sites: Annotated[int, typer.Option(help="Music sites projected.")] = 12,
+    video_items: Annotated[
+        float, typer.Option("--video-items-per-site-day", help="New video items a site a day.")
+    ] = 200.0,
+    music_items: Annotated[
+        float, typer.Option("--music-items-per-site-day", help="New music items a site a day.")
+    ] = 300.0,
+    video_min: Annotated[float, typer.Option(help="Mean video item length, minutes.")] = 45.0,
+    music_min: Annotated[float, typer.Option(help="Mean music item length, minutes.")] = 4.0,
+    protection_hours: Annotated[
+        float, typer.Option(help="Hours of reference media on the protection list.")
+    ] = 5000.0,
+    utilisation: Annotated[
+        float, typer.Option(help="Target CPU utilisation of the worker cores (0-1].")
+    ] = 0.6,
+    as_json: JsonFlag = False,
+) -> None:
+    """Pipeline throughput: sweep every sandbox site as Dask jobs on 1, then 2 worker
+    processes; CPU per step, lost jobs and duplicates from the database, and the cores and
+    storage projected for the given deployment."""
+    if not corpus.is_dir():
+        raise UserError(f"{corpus}: no such corpus folder")
+    if not 0 < utilisation <= 1:
+        raise UserError("--utilisation: give a fraction above 0, at most 1")
+    inputs = ProjectionInputs(
+        video_sites=video_sites,
+        music_sites=music_sites,
+        video_items_per_site_day=video_items,
+        music_items_per_site_day=music_items,
+        video_item_min=video_min,
+        music_item_min=music_min,
+        protection_hours=protection_hours,
+        utilisation=utilisation,
+    )
+    with _progress() as progress:
+        document = scale_bench.run_scale_bench(
+            corpus, seed=seed, progress=_Bar(progress), quick=quick, inputs=inputs
+        )
+    _finish(document, scale_tables(document), out, as_json=as_json)
+
+
+def _figure(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def scale_tables(document: dict[str, Any]) -> list[Table]:
+    """Throughput and integrity of both runs, then the projection with its inputs."""
+    one, two = document["runs"]["1w"], document["runs"]["2w"]
+    cpu = document["cpu_s_per_step"]
+    runs = [
+        Row(("wall s", _figure(one["wall_s"]), _figure(two["wall_s"])), None),
+        Row(("captures", str(one["captures"]), str(two["captures"])), None),
+        Row(
+            (
+                "items per min",
+                _figure(document["items_per_min_1w"]),
+                _figure(document["items_per_min_2w"]),
+            ),
+            None,
+        ),
+        Row(
+            ("worker processes used", str(one["worker_processes"]), str(two["worker_processes"])),
+            None,
+        ),
+        Row(("CPU s (workers + decoders)", _figure(one["cpu_s"]), _figure(two["cpu_s"])), None),
+        Row(
+            ("lost jobs", str(one["lost_jobs"]), str(two["lost_jobs"])),
+            one["lost_jobs"] == 0 and two["lost_jobs"] == 0,
+        ),
+        Row(
+            (
+                "duplicate detections / captures",
+                f"{one['duplicate_detections']} / {one['duplicate_captures']}",
+                f"{two['duplicate_detections']} / {two['duplicate_captures']}",
+            ),
+            document["duplicate_detections"] == 0 and document["duplicate_captures"] == 0,
+        ),
+        Row(
+            ("same detections 1w / 2w", str(one["detections"]), str(two["detections"])),
+            document["same_detections_1w_2w"],
+        ),
+    ]
+    costs = [
+        Row(("CPU s per sweep job", _figure(cpu["sweep"])), None),
+        Row(("CPU s per captured item", _figure(cpu["per_item"])), None),
+        Row(("decoder share of CPU", percent(cpu["decoder_children_share"])), None),
+        Row(("fetch / record+match wall s",
+             f"{_figure(cpu['fetch_wall_s'])} / {_figure(cpu['record_match_wall_s'])}"), None),
+        Row(("speed-up, 2 workers", _figure(document["speedup_2w"])), None),
+    ]  # fmt: skip
+    projection = document["projection"]
+    rows = [Row((f"input {k}", _figure(v), "")) for k, v in projection["inputs"].items()]
+    for kind in ("video", "music"):
+        for k, v in projection["measured"][kind].items():
+            rows.append(Row((f"measured {kind} {k}", _figure(v), "")))
+    for k, v in projection["measured"].items():
+        if not isinstance(v, dict):
+            rows.append(Row((f"measured {k}", _figure(v), "")))
+    sampled, whole = projection["sampled_streams"], projection["whole_files"]
+    rows += [Row((k, _figure(v), _figure(whole[k]))) for k, v in sampled.items()]
+    return [
+        results_table(
+            f"Pipeline scale — {', '.join(document['sites'])} ({document['note']})",
+            ["figure", "1 worker", "2 workers"],
+            runs,
+        ),
+        results_table("Per-step costs (1-worker run)", ["figure", "measured"], costs),
+        results_table(
+            "Capacity projection", ["figure", "long streams sampled", "fetched whole"], rows
+        ),
     ]
