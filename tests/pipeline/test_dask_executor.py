@@ -34,7 +34,7 @@ from jianwang.monitoring import sites
 from jianwang.pipeline import jobs
 from jianwang.pipeline.dispatch import dispatch
 from jianwang.pipeline.executors import DaskExecutor, LocalExecutor
-from jianwang.pipeline.steps import StepContext, sweep_step
+from jianwang.pipeline.steps import DEFAULT_STEPS, StepContext, sweep_step
 from jianwang.sandbox.sites import SiteItem, SiteSpec, run_sandbox
 
 from media_factory import film, song
@@ -155,6 +155,27 @@ def _jobs(settings: Settings) -> list[tuple[str, JobState, int]]:
         engine.dispose()
 
 
+def _sweeps(settings: Settings) -> list[tuple[str, JobState, int]]:
+    return [job for job in _jobs(settings) if job[0] == "sweep"]
+
+
+def _all_matched_once(settings: Settings) -> bool:
+    """Every capture of the sweep was matched by a match job of its own, done at first try."""
+    matches = [job for job in _jobs(settings) if job[0] == "match"]
+    return bool(matches) and all(state is JobState.DONE and n == 1 for _, state, n in matches)
+
+
+def _done(outcomes: list[Any]) -> bool:
+    """One sweep and its match jobs, all done."""
+    kinds = [o.kind for o in outcomes]
+    return (
+        kinds.count("sweep") == 1
+        and "match" in kinds
+        and set(kinds) == {"sweep", "match"}
+        and all(o.state == "done" for o in outcomes)
+    )
+
+
 def _enqueue_sweep(settings: Settings, site_id: int, **extra: Any) -> None:
     engine = create_db_engine(settings.db_url)
     with transaction(session_factory(engine)) as s:
@@ -170,7 +191,7 @@ def local_baseline(world: World, tmp_path_factory: pytest.TempPathFactory) -> Su
     executor = LocalExecutor(settings)
     try:
         outcomes = executor.run_until_idle()
-        assert [o.state for o in outcomes] == ["done"]
+        assert _done(outcomes)
         first = _summary(settings)
         sweep_step(executor.ctx, {"site_id": world.site_id})  # a re-run after a lost lease
     finally:
@@ -206,12 +227,13 @@ def test_dask_sweep_matches_the_local_run(
     _enqueue_sweep(settings, world.site_id)
     with DaskExecutor(settings, address=cluster.scheduler_address) as executor:
         outcomes = executor.run_until_idle(timeout_s=60)
-    assert [(o.kind, o.state) for o in outcomes] == [("sweep", "done")]
-    assert outcomes[0].cpu_s > 0
+    assert _done(outcomes)
+    assert all(o.cpu_s > 0 for o in outcomes if o.kind == "sweep")
     summary = _summary(settings)
     assert summary == local_baseline
     assert any(title == "Episode" for _, title, _ in summary.detections)
-    assert _jobs(settings) == [("sweep", JobState.DONE, 1)]
+    assert _sweeps(settings) == [("sweep", JobState.DONE, 1)]
+    assert _all_matched_once(settings)
 
 
 def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
@@ -221,7 +243,7 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
     flags = tmp_path / "flags"
     flags.mkdir()
     _enqueue_sweep(settings, world.site_id)
-    steps = {"sweep": functools.partial(blocking_sweep, flags=flags)}
+    steps = {**DEFAULT_STEPS, "sweep": functools.partial(blocking_sweep, flags=flags)}
     with DaskExecutor(settings, address=cluster.scheduler_address, steps=steps) as executor:
         outcomes: list[Any] = []
         runner = threading.Thread(
@@ -234,8 +256,9 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
         (flags / "go").write_text("")
         runner.join(timeout=90)
         assert not runner.is_alive()
-    assert [(o.kind, o.state) for o in outcomes] == [("sweep", "done")]
-    assert _jobs(settings) == [("sweep", JobState.DONE, 2)]  # re-leased once, completed once
+    assert _done(outcomes)
+    assert _sweeps(settings) == [("sweep", JobState.DONE, 2)]  # re-leased once, completed once
+    assert _all_matched_once(settings)  # the re-run sweep queued no capture twice
     assert _summary(settings) == local_baseline
 
 
@@ -245,7 +268,7 @@ def test_a_restarted_dispatcher_finishes_the_sweep(
     settings = _copy(world, tmp_path / "data")
     flags = tmp_path / "flags"
     flags.mkdir()
-    steps = {"sweep": functools.partial(blocking_sweep, flags=flags)}
+    steps = {**DEFAULT_STEPS, "sweep": functools.partial(blocking_sweep, flags=flags)}
     ctx = StepContext.open(settings)
     stop = threading.Event()
     first = DaskExecutor(settings, address=cluster.scheduler_address, steps=steps, ctx=ctx)
@@ -256,15 +279,17 @@ def test_a_restarted_dispatcher_finishes_the_sweep(
     runner.join(timeout=30)
     first.client.close()
     os.kill(pid, signal.SIGKILL)  # and so does the worker that ran it
-    assert _jobs(settings) == [("sweep", JobState.LEASED, 1)]
+    assert _sweeps(settings) == [("sweep", JobState.LEASED, 1)]
     (flags / "go").write_text("")
     second = DaskExecutor(settings, address=cluster.scheduler_address, steps=steps)
     try:
         report = dispatch(second.ctx.factory, second, once=True)
     finally:
         second.close()
-    assert [(o.kind, o.state) for o in report.outcomes] == [("sweep", "done")]
+    assert [o.state for o in report.outcomes if o.kind == "sweep"] == ["done"]
+    assert all(o.state == "done" for o in report.outcomes)
     assert report.queued == 0  # the due sweep was queued once, by the first dispatcher
-    assert _jobs(settings) == [("sweep", JobState.DONE, 2)]
+    assert _sweeps(settings) == [("sweep", JobState.DONE, 2)]
+    assert _all_matched_once(settings)
     assert _summary(settings) == local_baseline
     ctx.close()

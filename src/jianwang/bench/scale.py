@@ -4,13 +4,14 @@ each step costs in CPU, and what a real deployment would need (``scale_plan``).
 The monitoring benchmark's sandbox world (``bench.monitor.plan``) is registered once, served
 from a child process, and its data folder copied, so both runs start from the same catalogue
 and sweep the same sites. Each run queues one ``sweep`` job per site and hands them to a
-``DaskExecutor`` on a ``LocalCluster`` of 1 or 2 single-threaded worker processes. A sweep is
-one job, so two workers sweep two sites at once: the speed-up comes from having several sites,
-and one big site would see none. Jobs are queued largest site first so the biggest job is not
-left to run alone at the end.
+``DaskExecutor`` on a ``LocalCluster`` of 1 or 2 single-threaded worker processes. As in the
+pipeline, a sweep crawls and records, and queues one ``match`` job per new capture, which any
+worker takes: a big site's matching spreads over the workers while its crawl goes on. Sweeps are
+queued largest site first.
 
-CPU is measured where it is spent: the bench's own sweep step (:func:`measured_sweep`) wraps
-``sweep_site`` with ``resource.getrusage`` before and after, in the worker process, for the
+CPU is measured where it is spent: the bench's own steps (:func:`measured_sweep`,
+:func:`measured_match`) wrap the pipeline's with ``resource.getrusage`` before and after, in
+the worker process, for the
 process itself and for the decoders it waited on (ffmpeg runs as a child process, which
 ``time.process_time`` would not see), and returns the figures in the job's ``result``. Each
 worker opens its context and indexes before the clock starts, so the figures are the steady
@@ -70,7 +71,7 @@ from jianwang.media.limits import DecodeLimits
 from jianwang.pipeline import executors, jobs
 from jianwang.pipeline.executors import DaskExecutor
 from jianwang.pipeline.runs import SweepCounts
-from jianwang.pipeline.steps import SWEEP, StepContext, StepError
+from jianwang.pipeline.steps import MATCH, SWEEP, StepContext, StepError, match_step, queue_match
 from jianwang.pipeline.sweep import sweep_site
 from jianwang.signals.registry import default_registry
 
@@ -79,8 +80,8 @@ log = logging.getLogger(__name__)
 ProgressFn = Callable[[str, int, int], None]
 RUN_TIMEOUT_S = 3600.0
 NOTE = (
-    "each site sweep is one job: two workers sweep two sites at once; a world with one big "
-    "site would see no speed-up from more workers"
+    "each site's sweep is one job that crawls and records; each new capture is matched by a "
+    "job of its own, so workers match a site's captures in parallel while its sweep crawls on"
 )
 
 
@@ -106,6 +107,7 @@ def measured_sweep(ctx: StepContext, payload: dict[str, Any]) -> dict[str, Any]:
         registry=ctx.registry,
         limits=ctx.limits,
         indexes=ctx.indexes(),
+        defer_matching=queue_match,  # as the pipeline's sweep step: each capture a match job
     )
     if result.interrupted:
         raise StepError(f"sweep of site {site_id} was interrupted")
@@ -116,6 +118,30 @@ def measured_sweep(ctx: StepContext, payload: dict[str, Any]) -> dict[str, Any]:
         "wall_s": time.perf_counter() - wall,
         "handling_s": result.handling_s,
         "pid": os.getpid(),
+        "site_id": site_id,
+    }
+    return document
+
+
+def measured_match(ctx: StepContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """The pipeline's match step (one capture) with the worker's CPU for it."""
+    own, children, wall = (
+        _cpu(resource.RUSAGE_SELF),
+        _cpu(resource.RUSAGE_CHILDREN),
+        time.perf_counter(),
+    )
+    document = match_step(ctx, payload)
+    with transaction(ctx.factory) as session:
+        capture = session.get(Capture, int(payload["capture_id"]))
+        site_id = capture.site_id if capture is not None else -1
+    elapsed = time.perf_counter() - wall
+    document["bench"] = {
+        "cpu_self_s": _cpu(resource.RUSAGE_SELF) - own,
+        "cpu_children_s": _cpu(resource.RUSAGE_CHILDREN) - children,
+        "wall_s": elapsed,
+        "handling_s": elapsed,
+        "pid": os.getpid(),
+        "site_id": site_id,
     }
     return document
 
@@ -136,8 +162,9 @@ def _warm(settings: Settings) -> None:
 
 @dataclass(frozen=True)
 class JobCost:
-    """One sweep job's measured figures."""
+    """One job's measured figures (a site's sweep, or one capture's match)."""
 
+    kind: str
     site: str
     cpu_s: float
     cpu_children_s: float
@@ -189,7 +216,10 @@ def _run(
     _quiet_dask()
     started = time.perf_counter()
     with DaskExecutor(
-        settings, n_workers=n_workers, threads_per_worker=1, steps={SWEEP: measured_sweep}
+        settings,
+        n_workers=n_workers,
+        threads_per_worker=1,
+        steps={SWEEP: measured_sweep, MATCH: measured_match},
     ) as executor:
         _quiet_dask()  # its loggers exist now; some set their own level
         executor.client.run(_warm, settings)
@@ -207,7 +237,8 @@ def _run(
                 bench = (job.result or {}).get("bench", {})
                 costs.append(
                     JobCost(
-                        site=names.get(int(job.payload["site_id"]), "?"),
+                        kind=job.kind,
+                        site=names.get(int(bench.get("site_id", -1)), "?"),
                         cpu_s=float(bench.get("cpu_self_s", 0.0)),
                         cpu_children_s=float(bench.get("cpu_children_s", 0.0)),
                         wall_s=float(bench.get("wall_s", 0.0)),
@@ -257,7 +288,12 @@ def _run(
         "workers": n_workers,
         "cluster_start_and_warm_s": cluster_s,
         "wall_s": wall_s,
-        "jobs": len(order),
+        "jobs": sum(states.values()),
+        "cpu_by_step": {
+            step: sum(c.cpu_s + c.cpu_children_s for c in costs if c.kind == step)
+            for step in (SWEEP, MATCH)
+        },
+        "jobs_by_step": Counter(c.kind for c in costs),
         "job_states": dict(states),
         "lost_jobs": sum(n for state, n in states.items() if state != JobState.DONE.value),
         "outcomes": Counter(o.state for o in outcomes),
@@ -421,7 +457,10 @@ def run_scale_bench(
         "items_per_min_2w": rounded(run_b["items_per_min"]),
         "speedup_2w": rounded(run_a["wall_s"] / run_b["wall_s"]) if run_b["wall_s"] else None,
         "cpu_s_per_step": {
-            "sweep": rounded(cpu_a / len(order)) if order else None,
+            "sweep": rounded(run_a["cpu_by_step"][SWEEP] / len(order)) if order else None,
+            "match": rounded(run_a["cpu_by_step"][MATCH] / run_a["jobs_by_step"][MATCH])
+            if run_a["jobs_by_step"][MATCH]
+            else None,
             "per_item": rounded(cpu_a / captures) if captures else None,
             "decoder_children_share": rounded(run_a["cpu_children_s"] / cpu_a) if cpu_a else None,
             "fetch_wall_s": rounded(run_a["fetch_wall_s"]),

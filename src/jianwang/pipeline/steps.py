@@ -36,6 +36,7 @@ from jianwang.detections.review import ReviewPolicy, triage
 from jianwang.detections.service import detect_capture
 from jianwang.errors import JianwangError, NotFoundError
 from jianwang.media.limits import DecodeLimits
+from jianwang.pipeline import jobs
 from jianwang.pipeline.runs import SweepCounts
 from jianwang.pipeline.staydown import recheck_captures
 from jianwang.pipeline.sweep import sweep_site
@@ -123,8 +124,18 @@ class StepContext:
 Step = Callable[[StepContext, dict[str, Any]], dict[str, Any]]
 
 
+def queue_match(session: Session, capture: Capture) -> None:
+    """Queue the match job of a new capture (once: the job's key is the capture)."""
+    jobs.enqueue(
+        session, kind="match", payload={"capture_id": capture.id}, key=f"match:capture:{capture.id}"
+    )
+
+
 def sweep_step(ctx: StepContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """Sweep site ``payload["site_id"]``: crawl, record and match as a local sweep does."""
+    """Sweep site ``payload["site_id"]``: crawl and record as a local sweep does. Each new
+    capture is matched by a ``match`` job of its own (queued in the transaction that records
+    the capture, keyed by it, so it is queued once), which any worker may take while this one
+    crawls on; ``payload["inline"]`` matches here instead, as ``monitor run`` does."""
     site_id = int(payload["site_id"])
     result = sweep_site(
         ctx.factory,
@@ -133,6 +144,7 @@ def sweep_step(ctx: StepContext, payload: dict[str, Any]) -> dict[str, Any]:
         registry=ctx.registry,
         limits=ctx.limits,
         indexes=ctx.indexes(),
+        defer_matching=None if payload.get("inline") else queue_match,
     )
     if result.interrupted:
         raise StepError(f"sweep of site {site_id} was interrupted")

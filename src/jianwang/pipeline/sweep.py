@@ -199,11 +199,15 @@ def sweep_site(
     indexes: IndexSet | None = None,
     on_progress: Callable[[str], None] | None = None,
     stopping: Callable[[], bool] | None = None,
+    defer_matching: Callable[[Session, Capture], None] | None = None,
 ) -> SweepResult:
     """Crawl one site and match every new capture against the protection list.
 
     ``stopping`` is asked before each page; a sweep stopped early keeps what it captured but
-    does not count as the site's last sweep, so a scheduler sweeps the site again."""
+    does not count as the site's last sweep, so a scheduler sweeps the site again. With
+    ``defer_matching`` a new capture is not matched here: the callback gets it in the
+    transaction that records it (to queue a match job, so that other workers match a big site's
+    captures while this one crawls on)."""
     with transaction(factory) as session:
         site = monitored_site(session, site_id)
         policy = policy_for(site, settings)
@@ -238,6 +242,9 @@ def sweep_site(
                 result.captures_seen += 1
                 return
             result.captures_new += 1
+            if defer_matching is not None:
+                defer_matching(session, capture)
+                return
             outcome = detect_capture(
                 session,
                 capture=capture,
