@@ -88,12 +88,15 @@ def configure_logging(verbose: bool) -> None:
         markup=False,
         show_time=verbose,
     )
+    # The handler filters too: some libraries (Dask's distributed) set their loggers' levels
+    # themselves when first imported, after this runs.
+    handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
     log.setLevel(logging.DEBUG if verbose else logging.WARNING)
     # Keep libraries quiet unless asked.
-    for noisy in ("httpx", "httpcore", "alembic", "libav"):
+    for noisy in ("httpx", "httpcore", "alembic", "libav", "distributed", "bokeh", "tornado"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
