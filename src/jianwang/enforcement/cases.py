@@ -31,7 +31,7 @@ from jianwang.db.models import (
     Work,
 )
 from jianwang.db.models.enforcement import case_detections
-from jianwang.detections.review import may_read_region, region_condition, require_reader
+from jianwang.detections.visibility import may_read_region, region_condition, require_reader
 from jianwang.enforcement.policy import CaseMeasures, Thresholds, referral_flags
 from jianwang.errors import NotFoundError, PermissionDenied, UserError
 from jianwang.evidence import ledger

@@ -44,7 +44,7 @@ from jianwang.db.models import (
     WorkKind,
 )
 from jianwang.db.models.enforcement import notice_detections
-from jianwang.detections.review import region_condition, require_reader
+from jianwang.detections.visibility import region_condition, require_reader
 from jianwang.enforcement import cases
 from jianwang.enforcement.warnings import render_warning_html, write_warning_pdf
 from jianwang.errors import DuplicateError, NotFoundError, PermissionDenied, UserError

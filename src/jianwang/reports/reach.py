@@ -46,7 +46,8 @@ from jianwang.db.models import (
     User,
     Work,
 )
-from jianwang.detections.review import may_read_region, review_queue
+from jianwang.detections.review import review_queue
+from jianwang.detections.visibility import may_read_region
 from jianwang.enforcement.cases import case_region, find_case, list_cases, require_case_right
 from jianwang.enforcement.notices import get_notice, list_notices
 from jianwang.enforcement.transitions import TERMINAL, allowed_next

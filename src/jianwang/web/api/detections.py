@@ -18,13 +18,11 @@ from pydantic import BaseModel, Field, model_validator
 
 from jianwang.catalog.service import find_site, find_work
 from jianwang.db.models import Artefact, DetectionStatus
-from jianwang.detections.review import (
-    confirm,
+from jianwang.detections.review import confirm, reject, review_queue
+from jianwang.detections.visibility import (
     detection_artefact,
     detection_artefacts,
     readable_detection,
-    reject,
-    review_queue,
     visible_allow_rules,
     visible_detections,
 )

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from jianwang.catalog.actors import Actor
 from jianwang.catalog.people import find_authority
 from jianwang.db.models import Role
-from jianwang.detections.review import may_read_region, reads_everywhere
+from jianwang.detections.visibility import may_read_region, reads_everywhere
 from jianwang.errors import PermissionDenied
 from jianwang.reports import export
 from jianwang.reports.campaign import campaign_report, parse_day
