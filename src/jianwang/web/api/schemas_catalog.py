@@ -12,19 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
 from fastapi import Depends
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
 from jianwang.catalog.actors import Action, Actor
-from jianwang.catalog.registration import AssetView, BatchView, LicenceView, WorkView
-from jianwang.catalog.service import WorkRow
+from jianwang.catalog.registration import LicenceView
 from jianwang.db.models import SiteKind, WorkKind
-from jianwang.pipeline.runs import RunView, SweepCounts
 from jianwang.pipeline.screening import Screening, ScreenMatch
-from jianwang.pipeline.site_admin import SiteView
 from jianwang.web.deps import ActorDep
 
 MAX_ID = 2**53 - 1
@@ -89,6 +86,17 @@ Publisher = Annotated[Actor, Depends(gate(Action.PUBLISH, "protection-list batch
 # --- Works ----------------------------------------------------------------------------------
 
 
+class ViewOut(BaseModel):
+    """A response read field by field from a service's view (a dataclass of the same fields),
+    so a schema states its fields once and the copying is pydantic's."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, view: object) -> Self:
+        return cls.model_validate(view)
+
+
 class WorkIn(BaseModel):
     """A work to protect, registered by its names alone; references are uploaded after."""
 
@@ -118,7 +126,7 @@ class AliasesIn(BaseModel):
     aliases: list[Annotated[str, Field(max_length=300)]] = Field(max_length=50)
 
 
-class WorkSummary(BaseModel):
+class WorkSummary(ViewOut):
     """A work as the protection list shows it."""
 
     id: int
@@ -131,22 +139,8 @@ class WorkSummary(BaseModel):
     licences: int
     protected_until: date | None
 
-    @classmethod
-    def of(cls, row: WorkRow) -> WorkSummary:
-        return cls(
-            id=row.id,
-            title=row.title,
-            kind=row.kind,
-            rights_holder=row.rights_holder,
-            aliases=list(row.aliases),
-            assets=row.assets,
-            batch=row.batch,
-            licences=row.licences,
-            protected_until=row.protected_until,
-        )
 
-
-class AssetOut(BaseModel):
+class AssetOut(ViewOut):
     """A reference asset: the medium a work's copies are recognised by."""
 
     id: int
@@ -156,19 +150,8 @@ class AssetOut(BaseModel):
     length: float | None = Field(description="Seconds for media, characters for text.")
     signals: list[str]
 
-    @classmethod
-    def of(cls, view: AssetView) -> AssetOut:
-        return cls(
-            id=view.id,
-            name=view.name,
-            kind=view.kind,
-            sha256=view.sha256,
-            length=view.length,
-            signals=list(view.signals),
-        )
 
-
-class WorkOut(BaseModel):
+class WorkOut(ViewOut):
     """A work with its references."""
 
     id: int
@@ -182,22 +165,6 @@ class WorkOut(BaseModel):
     batch: str | None
     assets: list[AssetOut]
     licences: int
-
-    @classmethod
-    def of(cls, view: WorkView) -> WorkOut:
-        return cls(
-            id=view.id,
-            title=view.title,
-            kind=view.kind,
-            rights_holder_id=view.rights_holder_id,
-            rights_holder=view.rights_holder,
-            aliases=list(view.aliases),
-            proof_of_rights=view.proof_of_rights,
-            protected_until=view.protected_until,
-            batch=view.batch,
-            assets=[AssetOut.of(a) for a in view.assets],
-            licences=view.licences,
-        )
 
 
 # --- Licences -------------------------------------------------------------------------------
@@ -263,7 +230,7 @@ class BatchIn(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class BatchOut(BaseModel):
+class BatchOut(ViewOut):
     """A protection-list batch."""
 
     id: int
@@ -272,17 +239,6 @@ class BatchOut(BaseModel):
     published_at: datetime | None
     work_ids: list[int]
     warnings: int = Field(description="Warning notices sent to platforms for it.")
-
-    @classmethod
-    def of(cls, view: BatchView) -> BatchOut:
-        return cls(
-            id=view.id,
-            name=view.name,
-            note=view.note,
-            published_at=view.published_at,
-            work_ids=list(view.work_ids),
-            warnings=view.warnings,
-        )
 
 
 class WarningOut(BaseModel):
@@ -366,7 +322,7 @@ class SitePatch(BaseModel):
     )
 
 
-class SiteOut(BaseModel):
+class SiteOut(ViewOut):
     """A site's registry entry (credentials by name only)."""
 
     id: int
@@ -389,35 +345,11 @@ class SiteOut(BaseModel):
     cookie_names: list[str]
     header_names: list[str]
 
-    @classmethod
-    def of(cls, view: SiteView) -> SiteOut:
-        return cls(
-            id=view.id,
-            name=view.name,
-            kind=view.kind,
-            status=view.status,
-            region=view.region,
-            operator=view.operator,
-            icp_number=view.icp_number,
-            domains=list(view.domains),
-            seeds=list(view.seeds),
-            schedule=view.schedule,
-            rate_per_s=view.rate_per_s,
-            concurrency=view.concurrency,
-            max_pages=view.max_pages,
-            max_depth=view.max_depth,
-            browser=view.browser,
-            last_sweep_at=view.last_sweep_at,
-            next_sweep_at=view.next_sweep_at,
-            cookie_names=list(view.cookie_names),
-            header_names=list(view.header_names),
-        )
-
 
 # --- Runs -----------------------------------------------------------------------------------
 
 
-class SweepCountsOut(BaseModel):
+class SweepCountsOut(ViewOut):
     """What a finished sweep did."""
 
     pages: int
@@ -432,24 +364,8 @@ class SweepCountsOut(BaseModel):
     wall_s: float
     discovery: dict[str, int]
 
-    @classmethod
-    def of(cls, counts: SweepCounts) -> SweepCountsOut:
-        return cls(
-            pages=counts.pages,
-            captures_new=counts.captures_new,
-            captures_seen=counts.captures_seen,
-            media_unchanged=counts.media_unchanged,
-            pages_unchanged=counts.pages_unchanged,
-            detections=counts.detections,
-            errors=counts.errors,
-            error_samples=list(counts.error_samples),
-            interrupted=counts.interrupted,
-            wall_s=counts.wall_s,
-            discovery=dict(counts.discovery),
-        )
 
-
-class RunOut(BaseModel):
+class RunOut(ViewOut):
     """A monitoring run: queued, leased (running), done or failed."""
 
     id: int
@@ -465,24 +381,6 @@ class RunOut(BaseModel):
     finished_at: datetime | None
     last_error: str | None
     result: SweepCountsOut | None = Field(description="The sweep's counts once it is done.")
-
-    @classmethod
-    def of(cls, view: RunView) -> RunOut:
-        return cls(
-            id=view.id,
-            kind=view.kind,
-            site_id=view.site_id,
-            site=view.site,
-            state=view.state,
-            attempts=view.attempts,
-            requested_by=view.requested_by,
-            created_at=view.created_at,
-            updated_at=view.updated_at,
-            started_at=view.started_at,
-            finished_at=view.finished_at,
-            last_error=view.last_error,
-            result=None if view.result is None else SweepCountsOut.of(view.result),
-        )
 
 
 # --- Screening ------------------------------------------------------------------------------
